@@ -1,0 +1,98 @@
+/*
+ * tree.h: walk a delivery (a directory, one file, or an archive) safely and
+ * hash its regular files in parallel.
+ *
+ * The result is the delivery's entries sorted by path: regular files with
+ * their SHA-256 and size, directories, symbolic links with their targets,
+ * each with its permission bits (07777, so setuid and sticky bits too).
+ *
+ * Safety: a directory is walked with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS) relative to the root, so nothing outside PATH is ever
+ * opened, whatever is renamed or replaced during the walk; symbolic links are
+ * recorded, never followed. Archives (tar in its variants, compressed with
+ * gzip, xz, zstd or bzip2, and zip) are read with libarchive, never unpacked:
+ * absolute names, ".." components, duplicate names, hard links to names not
+ * in the archive, and device files are refused with a message naming the
+ * entry. Names must be valid UTF-8 (JSON carries them); control characters
+ * are kept and escaped wherever names are shown.
+ *
+ * Speed: one walker thread feeds a bounded queue; one hashing thread per
+ * core reads files in 1 MiB blocks through its own buffer. Memory is one
+ * record per entry plus the fixed buffers, whatever the file sizes.
+ */
+#ifndef WAYBILL_TREE_H
+#define WAYBILL_TREE_H
+
+#include <stdbool.h>
+#include "common.h"
+#include "digest.h"
+
+WB_BEGIN_DECLS
+
+typedef enum {
+    WB_TREE_FILE = 1,
+    WB_TREE_DIRECTORY = 2,
+    WB_TREE_SYMLINK = 3,
+} wb_tree_entry_type;
+
+typedef enum {
+    WB_TREE_SOURCE_DIRECTORY = 1,
+    WB_TREE_SOURCE_FILE = 2,
+    WB_TREE_SOURCE_ARCHIVE = 3,
+} wb_tree_source;
+
+typedef struct {
+    const char *path;   /* relative, '/'-separated, no leading "./" */
+    wb_tree_entry_type type;
+    uint32_t mode;      /* permission bits, 07777 */
+    uint64_t size;      /* regular files */
+    unsigned char sha256[WB_SHA256_LEN]; /* regular files */
+    const char *target; /* symbolic links */
+    bool empty;         /* directories with no entries */
+} wb_tree_entry;
+
+typedef struct {
+    uint64_t files_done, bytes_done;   /* hashed so far */
+    uint64_t files_total, bytes_total; /* found so far */
+    bool walk_done;                    /* the totals are final */
+} wb_tree_progress;
+
+typedef struct {
+    /* fnmatch(3) patterns (no FNM_PATHNAME: '*' matches '/') tested against
+     * each relative path; a matching directory is not descended into. */
+    const char *const *excludes;
+    size_t nexcludes;
+    unsigned threads; /* hashing threads; 0: one per online core */
+    /* called about 5 times a second from a helper thread while hashing */
+    void (*progress)(const wb_tree_progress *progress, void *payload);
+    void *payload;
+} wb_tree_options;
+
+typedef struct wb_tree wb_tree;
+
+/* Walk and hash `path`. A directory is walked; a regular file whose name
+ * ends in .tar, .tar.gz, .tgz, .tar.xz, .txz, .tar.zst, .tzst, .tar.bz2 or
+ * .zip is read as an archive, any other file as a one-file delivery named
+ * by its base name. `opts` may be NULL. */
+WB_EXTERN int wb_tree_hash(wb_tree **out, const char *path, const wb_tree_options *opts);
+
+/* Like wb_tree_hash() but read `path` as an archive whatever its name. */
+WB_EXTERN int wb_tree_hash_archive(wb_tree **out, const char *path, const wb_tree_options *opts);
+
+WB_EXTERN wb_tree_source wb_tree_get_source(const wb_tree *tree);
+WB_EXTERN size_t wb_tree_count(const wb_tree *tree);
+/* The i-th entry in path order (borrowed; valid until wb_tree_free). */
+WB_EXTERN const wb_tree_entry *wb_tree_get(const wb_tree *tree, size_t i);
+/* The entry with this path, or NULL (binary search). */
+WB_EXTERN const wb_tree_entry *wb_tree_find(const wb_tree *tree, const char *path);
+WB_EXTERN uint64_t wb_tree_file_count(const wb_tree *tree);
+WB_EXTERN uint64_t wb_tree_total_bytes(const wb_tree *tree);
+WB_EXTERN void wb_tree_free(wb_tree *tree);
+
+/* The order entries are sorted in: bytewise, except that '/' sorts before
+ * every other byte, so a directory's entries follow it directly. */
+WB_EXTERN int wb_tree_path_cmp(const char *a, const char *b);
+
+WB_END_DECLS
+
+#endif

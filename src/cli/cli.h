@@ -1,0 +1,60 @@
+/*
+ * cli.h: what the commands of the `waybill` tool share.
+ *
+ * The tool is a thin user of libwaybill's public API (curl's lib/ vs src/):
+ * each command parses its options, calls the library, and maps the
+ * library's error codes to the exit statuses users script against.
+ */
+#ifndef WAYBILL_CLI_H
+#define WAYBILL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <waybill/waybill.h>
+
+enum {
+    EXIT_OK = 0,
+    EXIT_VERIFY = 1, /* verification or policy failure */
+    EXIT_USAGE = 2,  /* bad command line */
+    EXIT_ERROR = 3,  /* I/O, format or internal error */
+};
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+    const char *usage; /* full help text */
+} cli_command;
+
+/* Print "waybill: <message>" to stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report the library's last error and return the exit status for `rc`. */
+int cli_fail(int rc);
+/* Exit status for a library return code. */
+int cli_exit_status(int rc);
+/* Print the usage of `cmd` to `out`; return EXIT_USAGE. */
+int cli_usage(const cli_command *cmd, FILE *out);
+/* A usage error: message, a hint to run help, EXIT_USAGE. */
+int cli_usage_error(const char *cmd_name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Find a command by name (NULL when unknown). */
+const cli_command *cli_find(const char *name);
+/* Print a JSON value to stdout, indented, with a final newline; steals it. */
+int cli_print_json(json_t *value);
+
+/* A growable list of strings from repeated options (--key A --key B). */
+typedef struct {
+    const char **items;
+    size_t count;
+} cli_list;
+int cli_list_add(cli_list *list, const char *item);
+void cli_list_free(cli_list *list);
+
+/* Parse a positive decimal count; false when it is not one. */
+bool cli_parse_count(size_t *out, const char *text);
+
+extern const cli_command cmd_keygen;
+extern const cli_command cmd_envelope;
+extern const cli_command cmd_help;
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * fileio.c: bounded whole-file reads and atomic writes.
+ *
+ * Reads refuse anything that is not a regular file and anything larger than
+ * the caller's bound, checked on the open descriptor (fstat) and again while
+ * reading, so a file that grows under us cannot blow the bound.
+ *
+ * Writes never leave a half-written file: data goes to a temporary file in
+ * the target's directory (so rename() stays within one filesystem), is
+ * fsync()ed, then renamed over the target; the directory is fsync()ed so the
+ * rename itself survives a crash. Without `overwrite`, link() replaces
+ * rename() so that an existing file is never replaced, even in a race.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int wb_read_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+    struct stat st;
+    char *data = NULL;
+    size_t cap, len = 0;
+    int fd, rc = 0;
+
+    *out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
+                            strerror(errno));
+    if (fstat(fd, &st) < 0) {
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = wb_error_set(WB_EIO, "%s: not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = wb_error_set(WB_ELIMIT, "%s: %lld bytes, more than the limit of %zu", path,
+                          (long long)st.st_size, max);
+        goto out;
+    }
+    cap = (size_t)st.st_size + 1;
+    data = wb_malloc(cap);
+    if (!data) {
+        rc = wb_error_set(WB_ENOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    for (;;) {
+        ssize_t n;
+        if (len == cap - 1) {
+            /* the file grew since fstat: probe one byte past the bound */
+            char probe;
+            n = read(fd, &probe, 1);
+            if (n == 0)
+                break;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+                goto out;
+            }
+            rc = wb_error_set(WB_EIO, "%s: file changed while being read", path);
+            goto out;
+        }
+        n = read(fd, data + len, cap - 1 - len);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        len += (size_t)n;
+    }
+    data[len] = '\0';
+    *out = data;
+    data = NULL;
+    if (out_len)
+        *out_len = len;
+out:
+    wb_free(data);
+    close(fd);
+    return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+    char *copy = wb_strdup(path);
+    int fd, rc = 0;
+    if (!copy)
+        return -1;
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        /* some filesystems refuse fsync on a directory: that is not our failure */
+        if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+            rc = -1;
+        close(fd);
+    }
+    wb_free(copy);
+    return rc;
+}
+
+int wb_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         bool overwrite)
+{
+    char *tmp = NULL;
+    int fd = -1, rc = 0;
+
+    tmp = wb_asprintf("%s.tmp.XXXXXX", path);
+    if (!tmp)
+        return wb_error_set(WB_ENOMEM, "%s: out of memory", path);
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        rc = wb_error_set(WB_EIO, "%s: cannot create a temporary file: %s", path,
+                          strerror(errno));
+        goto out;
+    }
+    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (overwrite) {
+        if (rename(tmp, path) < 0) {
+            rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+    } else {
+        if (link(tmp, path) < 0) {
+            rc = errno == EEXIST
+                     ? wb_error_set(WB_EEXISTS, "%s: already exists; not replacing it", path)
+                     : wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        unlink(tmp);
+    }
+    wb_free(tmp);
+    tmp = NULL;
+    if (fsync_parent(path) < 0)
+        rc = wb_error_set(WB_EIO, "%s: syncing its directory: %s", path, strerror(errno));
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        wb_free(tmp);
+    }
+    return rc;
+}

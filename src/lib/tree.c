@@ -1,0 +1,987 @@
+/*
+ * tree.c: walk a delivery safely and hash its files in parallel.
+ *
+ * Directories. The walker (the calling thread) reads directories one at a
+ * time and records what it finds; regular files go through a bounded queue
+ * to one hashing thread per core. Every open goes through open_beneath():
+ * openat2() with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS relative to the root,
+ * so a path that is swapped for a symlink or a ".." trick between the walk
+ * and the hashing fails instead of escaping the tree (where openat2 is
+ * missing, the same rule is kept by opening one component at a time with
+ * O_NOFOLLOW). A file is also checked to be a regular file on the open
+ * descriptor (fstat) and opened with O_NONBLOCK, so a FIFO swapped in cannot
+ * hang us.
+ *
+ * Archives. libarchive streams the archive once; each member is hashed as
+ * it is decompressed (decompression is sequential anyway). Names are
+ * normalised (leading "./", empty and "." components dropped) and refused
+ * when absolute or holding "..". Hard links become regular files with the
+ * digest of their target, which must come earlier in the archive; anything
+ * else (devices, FIFOs, sockets) is refused.
+ *
+ * Memory. Entries live in fixed-size chunks (their addresses never move, so
+ * hashing threads can write digests into them while the walker adds more)
+ * and their strings in an arena; nothing is proportional to file sizes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "internal.h"
+#include "waybill/tree.h"
+
+#define ENTRY_CHUNK    4096
+#define ARENA_BLOCK    (1u << 20)
+#define QUEUE_CAP      1024
+#define HASH_BUF_SIZE  (1u << 20)
+#define MAX_DEPTH      4096
+#define MAX_LINK_SIZE  4096
+#define MAX_THREADS    64
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    char data[];
+} arena_block;
+
+struct wb_tree {
+    wb_tree_source source;
+    wb_tree_entry **chunks;
+    size_t nchunks, chunks_cap;
+    size_t count;
+    wb_tree_entry **sorted;
+    arena_block *arena;
+    uint64_t files, bytes;
+};
+
+/* ---------- storage ---------- */
+
+static char *arena_strndup(wb_tree *tree, const char *s, size_t len)
+{
+    arena_block *block = tree->arena;
+    char *copy;
+    if (!block || block->cap - block->used < len + 1) {
+        size_t cap = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
+        block = wb_malloc(sizeof(*block) + cap);
+        if (!block)
+            return NULL;
+        block->next = tree->arena;
+        block->used = 0;
+        block->cap = cap;
+        tree->arena = block;
+    }
+    copy = block->data + block->used;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    block->used += len + 1;
+    return copy;
+}
+
+static wb_tree_entry *tree_add(wb_tree *tree, const char *path, size_t path_len,
+                               wb_tree_entry_type type, uint32_t mode)
+{
+    wb_tree_entry *entry;
+    size_t slot = tree->count % ENTRY_CHUNK;
+
+    if (slot == 0 && tree->count / ENTRY_CHUNK == tree->nchunks) {
+        if (tree->nchunks == tree->chunks_cap) {
+            size_t cap = tree->chunks_cap ? tree->chunks_cap * 2 : 16;
+            wb_tree_entry **grown = wb_reallocarray(tree->chunks, cap, sizeof(*grown));
+            if (!grown)
+                return NULL;
+            tree->chunks = grown;
+            tree->chunks_cap = cap;
+        }
+        tree->chunks[tree->nchunks] = wb_calloc(ENTRY_CHUNK, sizeof(wb_tree_entry));
+        if (!tree->chunks[tree->nchunks])
+            return NULL;
+        tree->nchunks++;
+    }
+    entry = &tree->chunks[tree->count / ENTRY_CHUNK][slot];
+    memset(entry, 0, sizeof(*entry));
+    entry->path = arena_strndup(tree, path, path_len);
+    if (!entry->path)
+        return NULL;
+    entry->type = type;
+    entry->mode = mode & 07777;
+    tree->count++;
+    return entry;
+}
+
+void wb_tree_free(wb_tree *tree)
+{
+    size_t i;
+    if (!tree)
+        return;
+    for (i = 0; i < tree->nchunks; i++)
+        wb_free(tree->chunks[i]);
+    wb_free(tree->chunks);
+    wb_free(tree->sorted);
+    while (tree->arena) {
+        arena_block *next = tree->arena->next;
+        wb_free(tree->arena);
+        tree->arena = next;
+    }
+    wb_free(tree);
+}
+
+int wb_tree_path_cmp(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    while (*x && *x == *y) {
+        x++;
+        y++;
+    }
+    if (*x == *y)
+        return 0;
+    /* '/' before every other byte, NUL (end) before '/' */
+    {
+        int cx = *x == '/' ? 1 : *x ? *x + 1 : 0;
+        int cy = *y == '/' ? 1 : *y ? *y + 1 : 0;
+        return cx < cy ? -1 : 1;
+    }
+}
+
+static int entry_ptr_cmp(const void *a, const void *b)
+{
+    const wb_tree_entry *const *x = a, *const *y = b;
+    return wb_tree_path_cmp((*x)->path, (*y)->path);
+}
+
+/* 1 when `child` lies inside directory `dir` */
+static bool is_inside(const char *dir, const char *child)
+{
+    size_t n = strlen(dir);
+    return strncmp(dir, child, n) == 0 && child[n] == '/';
+}
+
+/* Sort, refuse duplicates and files used as directories, mark empty dirs,
+ * count files and bytes. */
+static int tree_finish(wb_tree *tree)
+{
+    size_t i;
+    tree->sorted = wb_calloc(tree->count ? tree->count : 1, sizeof(*tree->sorted));
+    if (!tree->sorted)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    for (i = 0; i < tree->count; i++)
+        tree->sorted[i] = &tree->chunks[i / ENTRY_CHUNK][i % ENTRY_CHUNK];
+    qsort(tree->sorted, tree->count, sizeof(*tree->sorted), entry_ptr_cmp);
+    tree->files = tree->bytes = 0;
+    for (i = 0; i < tree->count; i++) {
+        wb_tree_entry *e = tree->sorted[i];
+        const wb_tree_entry *next = i + 1 < tree->count ? tree->sorted[i + 1] : NULL;
+        if (next && strcmp(e->path, next->path) == 0)
+            return wb_error_set(WB_EFORMAT, "%s: the name appears twice", e->path);
+        if (e->type != WB_TREE_DIRECTORY && next && is_inside(e->path, next->path))
+            return wb_error_set(WB_EFORMAT, "%s: is a %s but %s lies under it", e->path,
+                                e->type == WB_TREE_FILE ? "file" : "symbolic link", next->path);
+        if (e->type == WB_TREE_DIRECTORY)
+            e->empty = !(next && is_inside(e->path, next->path));
+        if (e->type == WB_TREE_FILE) {
+            tree->files++;
+            tree->bytes += e->size;
+        }
+    }
+    return 0;
+}
+
+wb_tree_source wb_tree_get_source(const wb_tree *tree)
+{
+    return tree->source;
+}
+
+size_t wb_tree_count(const wb_tree *tree)
+{
+    return tree ? tree->count : 0;
+}
+
+const wb_tree_entry *wb_tree_get(const wb_tree *tree, size_t i)
+{
+    return tree && i < tree->count ? tree->sorted[i] : NULL;
+}
+
+const wb_tree_entry *wb_tree_find(const wb_tree *tree, const char *path)
+{
+    size_t lo = 0, hi;
+    if (!tree || !path)
+        return NULL;
+    hi = tree->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = wb_tree_path_cmp(tree->sorted[mid]->path, path);
+        if (c == 0)
+            return tree->sorted[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+uint64_t wb_tree_file_count(const wb_tree *tree)
+{
+    return tree ? tree->files : 0;
+}
+
+uint64_t wb_tree_total_bytes(const wb_tree *tree)
+{
+    return tree ? tree->bytes : 0;
+}
+
+static bool excluded(const wb_tree_options *opts, const char *path)
+{
+    size_t i;
+    for (i = 0; i < opts->nexcludes; i++)
+        if (fnmatch(opts->excludes[i], path, 0) == 0)
+            return true;
+    return false;
+}
+
+static int check_name(const char *path, size_t len)
+{
+    if (!wb_utf8_valid(path, len)) {
+        char *shown = wb_escape_display(path);
+        int rc = wb_error_set(WB_EFORMAT, "%s: the name is not valid UTF-8; rename it or exclude it",
+                              shown ? shown : "(name)");
+        wb_free(shown);
+        return rc;
+    }
+    return 0;
+}
+
+/* ---------- the shared state of one hashing run ---------- */
+
+typedef struct {
+    wb_tree *tree;
+    const wb_tree_options *opts;
+    int root_fd;
+
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full, done_cond;
+    wb_tree_entry *queue[QUEUE_CAP];
+    size_t head, queued;
+    bool closed, finished;
+
+    atomic_bool failed;
+    int error_code;
+    char error_message[1024];
+
+    atomic_uint_fast64_t files_done, bytes_done, files_total, bytes_total;
+    atomic_bool walk_done;
+} run_state;
+
+static void run_fail(run_state *run, int code)
+{
+    pthread_mutex_lock(&run->lock);
+    if (!atomic_load(&run->failed)) {
+        run->error_code = code;
+        snprintf(run->error_message, sizeof(run->error_message), "%s", wb_error_last());
+        atomic_store(&run->failed, true);
+    }
+    pthread_cond_broadcast(&run->not_full);
+    pthread_cond_broadcast(&run->not_empty);
+    pthread_mutex_unlock(&run->lock);
+}
+
+static int queue_push(run_state *run, wb_tree_entry *entry)
+{
+    pthread_mutex_lock(&run->lock);
+    while (run->queued == QUEUE_CAP && !atomic_load(&run->failed))
+        pthread_cond_wait(&run->not_full, &run->lock);
+    if (atomic_load(&run->failed)) {
+        pthread_mutex_unlock(&run->lock);
+        return -1;
+    }
+    run->queue[(run->head + run->queued) % QUEUE_CAP] = entry;
+    run->queued++;
+    pthread_cond_signal(&run->not_empty);
+    pthread_mutex_unlock(&run->lock);
+    return 0;
+}
+
+static wb_tree_entry *queue_pop(run_state *run)
+{
+    wb_tree_entry *entry = NULL;
+    pthread_mutex_lock(&run->lock);
+    while (run->queued == 0 && !run->closed && !atomic_load(&run->failed))
+        pthread_cond_wait(&run->not_empty, &run->lock);
+    if (run->queued > 0 && !atomic_load(&run->failed)) {
+        entry = run->queue[run->head];
+        run->head = (run->head + 1) % QUEUE_CAP;
+        run->queued--;
+        pthread_cond_signal(&run->not_full);
+    }
+    pthread_mutex_unlock(&run->lock);
+    return entry;
+}
+
+static void queue_close(run_state *run)
+{
+    pthread_mutex_lock(&run->lock);
+    run->closed = true;
+    pthread_cond_broadcast(&run->not_empty);
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Open `rel` beneath `root` without following any symlink, or fail. */
+static int open_beneath(int root, const char *rel, int flags)
+{
+    static atomic_bool no_openat2;
+    struct open_how how;
+    char *copy, *component, *save = NULL;
+    int fd, dir;
+
+    if (!atomic_load(&no_openat2)) {
+        memset(&how, 0, sizeof(how));
+        how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW);
+        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+        if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+            return fd;
+        atomic_store(&no_openat2, true);
+    }
+    /* one component at a time; walker-made paths hold no "." or ".." */
+    copy = wb_strdup(rel);
+    if (!copy) {
+        errno = ENOMEM;
+        return -1;
+    }
+    dir = dup(root);
+    fd = -1;
+    for (component = strtok_r(copy, "/", &save); component && dir >= 0;) {
+        char *next = strtok_r(NULL, "/", &save);
+        if (strcmp(component, "..") == 0 || strcmp(component, ".") == 0) {
+            errno = EXDEV;
+            break;
+        }
+        if (!next) {
+            fd = openat(dir, component, flags | O_CLOEXEC | O_NOFOLLOW);
+            break;
+        }
+        {
+            int sub = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            close(dir);
+            dir = sub;
+        }
+        component = next;
+    }
+    if (dir >= 0) {
+        int saved = errno;
+        close(dir);
+        errno = saved;
+    }
+    wb_free(copy);
+    return fd;
+}
+
+static void *hash_worker(void *arg)
+{
+    run_state *run = arg;
+    unsigned char *buf = wb_malloc(HASH_BUF_SIZE);
+    wb_digest_ctx *ctx = NULL;
+    wb_tree_entry *entry;
+
+    if (!buf || wb_digest_new(&ctx, WB_DIGEST_SHA256) < 0) {
+        if (!buf)
+            wb_error_set(WB_ENOMEM, "out of memory");
+        run_fail(run, wb_error_last_code() ? wb_error_last_code() : WB_ENOMEM);
+        goto out;
+    }
+    while ((entry = queue_pop(run)) != NULL) {
+        struct stat st;
+        uint64_t bytes = 0;
+        int fd = open_beneath(run->root_fd, entry->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+            run_fail(run, wb_error_set(WB_EIO, "%s: %s", entry->path,
+                                       errno == ELOOP || errno == EXDEV
+                                           ? "replaced by a symbolic link during the walk"
+                                           : strerror(errno)));
+            break;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            run_fail(run, wb_error_set(WB_EIO, "%s: no longer a regular file", entry->path));
+            break;
+        }
+        if (wb_digest_fd_buffered(entry->sha256, &bytes, ctx, fd, buf, HASH_BUF_SIZE,
+                                  entry->path) < 0) {
+            close(fd);
+            run_fail(run, wb_error_last_code());
+            break;
+        }
+        close(fd);
+        entry->size = bytes;
+        atomic_fetch_add(&run->files_done, 1);
+        atomic_fetch_add(&run->bytes_done, bytes);
+    }
+out:
+    wb_digest_free(ctx);
+    wb_free(buf);
+    return NULL;
+}
+
+static void *progress_thread(void *arg)
+{
+    run_state *run = arg;
+    pthread_mutex_lock(&run->lock);
+    while (!run->finished) {
+        struct timespec until;
+        wb_tree_progress p;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&run->done_cond, &run->lock, &until);
+        p.files_done = atomic_load(&run->files_done);
+        p.bytes_done = atomic_load(&run->bytes_done);
+        p.files_total = atomic_load(&run->files_total);
+        p.bytes_total = atomic_load(&run->bytes_total);
+        p.walk_done = atomic_load(&run->walk_done);
+        pthread_mutex_unlock(&run->lock);
+        run->opts->progress(&p, run->opts->payload);
+        pthread_mutex_lock(&run->lock);
+    }
+    pthread_mutex_unlock(&run->lock);
+    return NULL;
+}
+
+/* ---------- directories ---------- */
+
+typedef struct {
+    char *path; /* arena string; "" for the root */
+    wb_tree_entry *entry;
+    size_t depth;
+} dir_item;
+
+static int walk_directory(run_state *run)
+{
+    wb_tree *tree = run->tree;
+    dir_item *stack = NULL;
+    size_t nstack = 0, cap = 0;
+    wb_buf child = {0};
+    int rc = 0;
+
+    stack = wb_calloc(16, sizeof(*stack));
+    if (!stack)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    cap = 16;
+    stack[nstack++] = (dir_item){"", NULL, 0};
+
+    while (nstack > 0 && !atomic_load(&run->failed)) {
+        dir_item item = stack[--nstack];
+        struct dirent *de;
+        DIR *dir;
+        int dfd;
+
+        dfd = item.path[0] ? open_beneath(run->root_fd, item.path, O_RDONLY | O_DIRECTORY)
+                           : dup(run->root_fd);
+        if (dfd < 0) {
+            rc = wb_error_set(WB_EIO, "%s: %s", item.path, strerror(errno));
+            goto out;
+        }
+        dir = fdopendir(dfd);
+        if (!dir) {
+            close(dfd);
+            rc = wb_error_set(WB_EIO, "%s: %s", item.path[0] ? item.path : ".", strerror(errno));
+            goto out;
+        }
+        while ((errno = 0, de = readdir(dir)) != NULL) {
+            struct stat st;
+            wb_tree_entry *entry;
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            child.len = 0;
+            if (item.path[0])
+                wb_buf_printf(&child, "%s/", item.path);
+            wb_buf_puts(&child, de->d_name);
+            if (wb_buf_putc(&child, '\0') < 0) {
+                rc = WB_ENOMEM;
+                break;
+            }
+            if (excluded(run->opts, child.data))
+                continue;
+            if ((rc = check_name(child.data, child.len - 1)) < 0)
+                break;
+            if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                rc = wb_error_set(WB_EIO, "%s: %s", child.data, strerror(errno));
+                break;
+            }
+            if (S_ISREG(st.st_mode)) {
+                entry = tree_add(tree, child.data, child.len - 1, WB_TREE_FILE, st.st_mode);
+                if (!entry) {
+                    rc = wb_error_set(WB_ENOMEM, "out of memory");
+                    break;
+                }
+                atomic_fetch_add(&run->files_total, 1);
+                atomic_fetch_add(&run->bytes_total, (uint64_t)st.st_size);
+                if (queue_push(run, entry) < 0)
+                    break;
+            } else if (S_ISDIR(st.st_mode)) {
+                entry = tree_add(tree, child.data, child.len - 1, WB_TREE_DIRECTORY, st.st_mode);
+                if (!entry) {
+                    rc = wb_error_set(WB_ENOMEM, "out of memory");
+                    break;
+                }
+                if (item.depth + 1 > MAX_DEPTH) {
+                    rc = wb_error_set(WB_ELIMIT, "%s: nested more than %d directories deep",
+                                      child.data, MAX_DEPTH);
+                    break;
+                }
+                if (nstack == cap) {
+                    dir_item *grown = wb_reallocarray(stack, cap * 2, sizeof(*stack));
+                    if (!grown) {
+                        rc = wb_error_set(WB_ENOMEM, "out of memory");
+                        break;
+                    }
+                    stack = grown;
+                    cap *= 2;
+                }
+                stack[nstack++] = (dir_item){(char *)entry->path, entry, item.depth + 1};
+            } else if (S_ISLNK(st.st_mode)) {
+                char target[MAX_LINK_SIZE + 1];
+                ssize_t n = readlinkat(dirfd(dir), de->d_name, target, sizeof(target));
+                if (n < 0 || n > MAX_LINK_SIZE) {
+                    rc = n < 0 ? wb_error_set(WB_EIO, "%s: %s", child.data, strerror(errno))
+                               : wb_error_set(WB_ELIMIT, "%s: symbolic link target too long",
+                                              child.data);
+                    break;
+                }
+                if ((rc = check_name(target, (size_t)n)) < 0) {
+                    wb_error_prefix(rc, "%s: link target: ", child.data);
+                    break;
+                }
+                entry = tree_add(tree, child.data, child.len - 1, WB_TREE_SYMLINK, 0777);
+                if (entry)
+                    entry->target = arena_strndup(tree, target, (size_t)n);
+                if (!entry || !entry->target) {
+                    rc = wb_error_set(WB_ENOMEM, "out of memory");
+                    break;
+                }
+            } else {
+                char *shown = wb_escape_display(child.data);
+                rc = wb_error_set(WB_EUNSUPPORTED,
+                                  "%s: is a %s; waybill seals regular files, directories and "
+                                  "symbolic links only (exclude it with --exclude)",
+                                  shown ? shown : child.data,
+                                  S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "device file"
+                                  : S_ISFIFO(st.st_mode)                     ? "FIFO"
+                                                                             : "socket");
+                wb_free(shown);
+                break;
+            }
+        }
+        if (rc == 0 && errno != 0 && !de)
+            rc = wb_error_set(WB_EIO, "%s: reading the directory: %s",
+                              item.path[0] ? item.path : ".", strerror(errno));
+        closedir(dir);
+        if (rc < 0)
+            goto out;
+    }
+out:
+    wb_buf_free(&child);
+    wb_free(stack);
+    return rc;
+}
+
+static unsigned thread_count(const wb_tree_options *opts)
+{
+    long cores;
+    if (opts->threads)
+        return opts->threads > MAX_THREADS ? MAX_THREADS : opts->threads;
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        return 1;
+    return cores > MAX_THREADS ? MAX_THREADS : (unsigned)cores;
+}
+
+static int hash_directory(wb_tree *tree, int root_fd, const wb_tree_options *opts)
+{
+    pthread_t workers[MAX_THREADS], progress;
+    unsigned nworkers = thread_count(opts), started = 0, i;
+    bool progress_started = false;
+    run_state *run;
+    int rc = 0;
+
+    run = wb_calloc(1, sizeof(*run));
+    if (!run)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    run->tree = tree;
+    run->opts = opts;
+    run->root_fd = root_fd;
+    pthread_mutex_init(&run->lock, NULL);
+    pthread_cond_init(&run->not_empty, NULL);
+    pthread_cond_init(&run->not_full, NULL);
+    pthread_cond_init(&run->done_cond, NULL);
+
+    for (i = 0; i < nworkers; i++) {
+        if (pthread_create(&workers[i], NULL, hash_worker, run) != 0)
+            break;
+        started++;
+    }
+    if (started == 0) {
+        rc = wb_error_set(WB_EINTERNAL, "cannot start hashing threads");
+        goto out;
+    }
+    if (opts->progress && pthread_create(&progress, NULL, progress_thread, run) == 0)
+        progress_started = true;
+
+    rc = walk_directory(run);
+    if (rc < 0)
+        run_fail(run, rc);
+    atomic_store(&run->walk_done, true);
+    queue_close(run);
+    for (i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+    if (progress_started) {
+        pthread_mutex_lock(&run->lock);
+        run->finished = true;
+        pthread_cond_broadcast(&run->done_cond);
+        pthread_mutex_unlock(&run->lock);
+        pthread_join(progress, NULL);
+    }
+    if (atomic_load(&run->failed))
+        rc = wb_error_set(run->error_code ? run->error_code : WB_EINTERNAL, "%s",
+                          run->error_message);
+out:
+    pthread_cond_destroy(&run->done_cond);
+    pthread_cond_destroy(&run->not_full);
+    pthread_cond_destroy(&run->not_empty);
+    pthread_mutex_destroy(&run->lock);
+    wb_free(run);
+    return rc;
+}
+
+/* ---------- archives ---------- */
+
+/* Normalise an archive member name into `out`; refuse escapes. An empty
+ * result means the archive's root. */
+static int normalise_member(wb_buf *out, const char *name)
+{
+    const char *p = name;
+    out->len = 0;
+    if (!name || !*name)
+        return wb_error_set(WB_EFORMAT, "archive: a member has no name");
+    if (name[0] == '/') {
+        char *shown = wb_escape_display(name);
+        int rc = wb_error_set(WB_EFORMAT, "%s: absolute name in the archive; refusing it",
+                              shown ? shown : "(name)");
+        wb_free(shown);
+        return rc;
+    }
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            char *shown = wb_escape_display(name);
+            int rc = wb_error_set(WB_EFORMAT, "%s: name with a '..' component in the archive; "
+                                              "refusing it", shown ? shown : "(name)");
+            wb_free(shown);
+            return rc;
+        }
+        if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (out->len)
+                wb_buf_putc(out, '/');
+            wb_buf_append(out, p, len);
+        }
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    if (wb_buf_putc(out, '\0') < 0)
+        return WB_ENOMEM;
+    out->len--;
+    return 0;
+}
+
+/* excluded when the path or any directory above it matches */
+static bool excluded_with_parents(const wb_tree_options *opts, char *path)
+{
+    char *slash;
+    if (!opts->nexcludes)
+        return false;
+    if (excluded(opts, path))
+        return true;
+    for (slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+        bool hit;
+        *slash = '\0';
+        hit = excluded(opts, path);
+        *slash = '/';
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+static const wb_tree_entry *find_unsorted(const wb_tree *tree, const char *path)
+{
+    size_t i;
+    /* hard links are rare: a linear scan keeps the common path free of an index */
+    for (i = tree->count; i-- > 0;) {
+        const wb_tree_entry *e = &tree->chunks[i / ENTRY_CHUNK][i % ENTRY_CHUNK];
+        if (strcmp(e->path, path) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *opts)
+{
+    struct archive *ar = archive_read_new();
+    struct archive_entry *ae;
+    wb_digest_ctx *ctx = NULL;
+    wb_buf name = {0}, link = {0};
+    wb_tree_progress progress = {0};
+    int fd = -1, rc = 0, r;
+
+    if (!ar)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    archive_read_support_filter_all(ar);
+    archive_read_support_format_tar(ar);
+    archive_read_support_format_gnutar(ar);
+    archive_read_support_format_zip(ar);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        rc = wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
+                          strerror(errno));
+        goto out;
+    }
+    if (archive_read_open_fd(ar, fd, 1 << 20) != ARCHIVE_OK) {
+        rc = wb_error_set(WB_EFORMAT, "%s: not a readable archive: %s", path,
+                          archive_error_string(ar));
+        goto out;
+    }
+    if ((rc = wb_digest_new(&ctx, WB_DIGEST_SHA256)) < 0)
+        goto out;
+
+    while ((r = archive_read_next_header(ar, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        const char *member = archive_entry_pathname_utf8(ae);
+        const char *hardlink = archive_entry_hardlink_utf8(ae);
+        mode_t type = archive_entry_filetype(ae);
+        uint32_t mode = (uint32_t)archive_entry_perm(ae);
+        wb_tree_entry *entry;
+
+        if (!member)
+            member = archive_entry_pathname(ae);
+        if ((rc = normalise_member(&name, member)) < 0)
+            goto fail_member;
+        if ((rc = check_name(name.data, name.len)) < 0)
+            goto fail_member;
+        if (name.len == 0 || excluded_with_parents(opts, name.data))
+            continue;
+        if (hardlink) {
+            const wb_tree_entry *target;
+            if ((rc = normalise_member(&link, hardlink)) < 0)
+                goto fail_member;
+            target = find_unsorted(tree, link.data);
+            if (!target || target->type != WB_TREE_FILE) {
+                rc = wb_error_set(WB_EFORMAT, "%s: hard link to '%s', which is not a file "
+                                              "earlier in the archive; refusing it",
+                                  name.data, link.data);
+                goto out;
+            }
+            entry = tree_add(tree, name.data, name.len, WB_TREE_FILE, mode);
+            if (!entry)
+                goto nomem;
+            memcpy(entry->sha256, target->sha256, sizeof(entry->sha256));
+            entry->size = target->size;
+            continue;
+        }
+        switch (type) {
+        case AE_IFREG: {
+            const void *block;
+            size_t size;
+            la_int64_t offset;
+            uint64_t total = 0;
+            entry = tree_add(tree, name.data, name.len, WB_TREE_FILE, mode);
+            if (!entry)
+                goto nomem;
+            while ((r = archive_read_data_block(ar, &block, &size, &offset)) == ARCHIVE_OK) {
+                if (wb_digest_update(ctx, block, size) < 0) {
+                    rc = WB_ECRYPTO;
+                    goto out;
+                }
+                total += size;
+            }
+            if (r != ARCHIVE_EOF) {
+                rc = wb_error_set(WB_EFORMAT, "%s: %s: %s", path, name.data,
+                                  archive_error_string(ar));
+                goto out;
+            }
+            if ((rc = wb_digest_final(ctx, entry->sha256)) < 0)
+                goto out;
+            entry->size = total;
+            progress.files_done++;
+            progress.bytes_done += total;
+            if (opts->progress)
+                opts->progress(&progress, opts->payload);
+            break;
+        }
+        case AE_IFDIR:
+            if (!tree_add(tree, name.data, name.len, WB_TREE_DIRECTORY, mode))
+                goto nomem;
+            break;
+        case AE_IFLNK: {
+            const char *target = archive_entry_symlink_utf8(ae);
+            if (!target)
+                target = archive_entry_symlink(ae);
+            if (!target || strlen(target) > MAX_LINK_SIZE) {
+                rc = wb_error_set(WB_EFORMAT, "%s: symbolic link without a usable target",
+                                  name.data);
+                goto out;
+            }
+            if ((rc = check_name(target, strlen(target))) < 0) {
+                wb_error_prefix(rc, "%s: link target: ", name.data);
+                goto out;
+            }
+            entry = tree_add(tree, name.data, name.len, WB_TREE_SYMLINK, 0777);
+            if (!entry || !(entry->target = arena_strndup(tree, target, strlen(target))))
+                goto nomem;
+            break;
+        }
+        default:
+            rc = wb_error_set(WB_EUNSUPPORTED,
+                              "%s: %s in the archive is a device, FIFO or socket; waybill seals "
+                              "regular files, directories and symbolic links only",
+                              path, name.data);
+            goto out;
+        }
+    }
+    if (r != ARCHIVE_EOF) {
+        rc = wb_error_set(WB_EFORMAT, "%s: %s", path, archive_error_string(ar));
+        goto out;
+    }
+    goto out;
+fail_member:
+    wb_error_prefix(rc, "%s: ", path);
+    goto out;
+nomem:
+    rc = wb_error_set(WB_ENOMEM, "out of memory");
+out:
+    wb_digest_free(ctx);
+    wb_buf_free(&name);
+    wb_buf_free(&link);
+    archive_read_free(ar);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* ---------- entry points ---------- */
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool archive_name(const char *path)
+{
+    static const char *const suffixes[] = {".tar",     ".tar.gz", ".tgz",  ".tar.xz", ".txz",
+                                           ".tar.zst", ".tzst",   ".tar.bz2", ".zip"};
+    size_t i;
+    for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+        if (has_suffix(path, suffixes[i]))
+            return true;
+    return false;
+}
+
+static int tree_new(wb_tree **out, wb_tree_source source)
+{
+    *out = wb_calloc(1, sizeof(**out));
+    if (!*out)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    (*out)->source = source;
+    return 0;
+}
+
+static int hash_one_file(wb_tree *tree, int fd, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    wb_tree_entry *entry;
+    struct stat st;
+    uint64_t bytes;
+    int rc;
+
+    base = base ? base + 1 : path;
+    if (fstat(fd, &st) < 0)
+        return wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+    if ((rc = check_name(base, strlen(base))) < 0)
+        return rc;
+    entry = tree_add(tree, base, strlen(base), WB_TREE_FILE, st.st_mode);
+    if (!entry)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    rc = wb_digest_fd(entry->sha256, &bytes, WB_DIGEST_SHA256, fd, path);
+    entry->size = bytes;
+    return rc;
+}
+
+static int tree_hash(wb_tree **out, const char *path, const wb_tree_options *opts,
+                     bool force_archive)
+{
+    static const wb_tree_options defaults = {0};
+    wb_tree *tree = NULL;
+    struct stat st;
+    int fd = -1, rc;
+
+    if (!out || !path)
+        return wb_error_set(WB_EINVAL, "tree: invalid argument");
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
+                            strerror(errno));
+    if (fstat(fd, &st) < 0) {
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if ((rc = tree_new(&tree, WB_TREE_SOURCE_DIRECTORY)) == 0)
+            rc = hash_directory(tree, fd, opts);
+    } else if (S_ISREG(st.st_mode) && (force_archive || archive_name(path))) {
+        if ((rc = tree_new(&tree, WB_TREE_SOURCE_ARCHIVE)) == 0)
+            rc = hash_archive(tree, path, opts);
+    } else if (S_ISREG(st.st_mode)) {
+        if ((rc = tree_new(&tree, WB_TREE_SOURCE_FILE)) == 0)
+            rc = hash_one_file(tree, fd, path);
+    } else {
+        rc = wb_error_set(WB_EUNSUPPORTED, "%s: not a directory, a file or an archive", path);
+    }
+    if (rc == 0)
+        rc = tree_finish(tree);
+    if (rc == 0) {
+        *out = tree;
+        tree = NULL;
+    }
+out:
+    wb_tree_free(tree);
+    close(fd);
+    return rc;
+}
+
+int wb_tree_hash(wb_tree **out, const char *path, const wb_tree_options *opts)
+{
+    return tree_hash(out, path, opts, false);
+}
+
+int wb_tree_hash_archive(wb_tree **out, const char *path, const wb_tree_options *opts)
+{
+    return tree_hash(out, path, opts, true);
+}

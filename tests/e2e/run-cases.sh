@@ -1,0 +1,108 @@
+#!/bin/bash
+# End-to-end cases, as a user runs the command: each tests/e2e/cases/*.case
+# file is one scenario, written as data (curl's tests/data/ model):
+#
+#   title="what the case shows"
+#   setup() { shell that prepares files in the case's fresh directory; }
+#   cmd=(waybill arguments ...)       # the command under test
+#   exit=N                            # expected exit status
+#   stdout=(substrings ...)           # each must appear in stdout
+#   stderr=(substrings ...)           # each must appear in stderr
+#   not_stderr=(substrings ...)       # none may appear in stderr
+#   check() { extra assertions; return non-zero to fail; }
+#
+# Each case runs in its own temporary directory. Helpers below are available
+# to setup() and check(). Prints TAP; exits non-zero when a case failed.
+set -u
+: "${WAYBILL:?set WAYBILL to the built waybill command}"
+here=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+
+waybill() { "$WAYBILL" "$@"; }
+
+# keygen NAME [TYPE]: NAME.key, NAME.pub and NAME.id (the key id)
+keygen() { "$WAYBILL" keygen --type "${2:-ed25519}" --out "$1" >"$1.id" 2>/dev/null; }
+
+# sign ENVELOPE PAYLOADFILE KEY...: an in-toto typed envelope
+sign() {
+    local env=$1 file=$2
+    shift 2
+    local args=()
+    for k in "$@"; do args+=(--key "$k"); done
+    "$WAYBILL" envelope sign "${args[@]}" --payload-type application/vnd.in-toto+json \
+        --out "$env" "$file" >/dev/null 2>&1
+}
+
+# jq-free JSON surgery with Debian's python: envpy FILE 'python code on env'
+envpy() {
+    "$PY" - "$1" "$2" <<'PYEOF'
+import base64, json, sys
+path, code = sys.argv[1], sys.argv[2]
+env = json.load(open(path))
+exec(code)
+json.dump(env, open(path, "w"))
+PYEOF
+}
+
+# flip one bit of the decoded payload
+flip_payload() {
+    envpy "$1" 'p = bytearray(base64.b64decode(env["payload"])); p[len(p)//2] ^= 1; env["payload"] = base64.b64encode(bytes(p)).decode()'
+}
+
+n=0
+failed=0
+cases=("$here"/cases/*.case)
+echo "1..${#cases[@]}"
+for case_file in "${cases[@]}"; do
+    n=$((n + 1))
+    name=$(basename "$case_file" .case)
+    dir=$(mktemp -d)
+    result=$(
+        cd "$dir" || exit 1
+        title="" exit=0 cmd=() stdout=() stderr=() not_stderr=()
+        setup() { :; }
+        check() { :; }
+        # shellcheck disable=SC1090
+        . "$case_file"
+        if ! setup >setup.log 2>&1; then
+            echo "# setup failed:"; sed 's/^/#   /' setup.log
+            exit 1
+        fi
+        "${cmd[@]}" >out.txt 2>err.txt
+        status=$?
+        bad=0
+        if [ "$status" -ne "$exit" ]; then
+            echo "# exit status $status, expected $exit"; bad=1
+        fi
+        for s in ${stdout[@]+"${stdout[@]}"}; do
+            grep -qF -- "$s" out.txt || { echo "# stdout lacks: $s"; bad=1; }
+        done
+        for s in ${stderr[@]+"${stderr[@]}"}; do
+            grep -qF -- "$s" err.txt || { echo "# stderr lacks: $s"; bad=1; }
+        done
+        for s in ${not_stderr[@]+"${not_stderr[@]}"}; do
+            grep -qF -- "$s" err.txt && { echo "# stderr has: $s"; bad=1; }
+        done
+        if ! check >check.log 2>&1; then
+            echo "# check failed:"; sed 's/^/#   /' check.log; bad=1
+        fi
+        if [ "$bad" -ne 0 ]; then
+            echo "# command: ${cmd[*]}"
+            echo "# stdout:"; head -c 2000 out.txt | sed 's/^/#   /'
+            echo "# stderr:"; head -c 2000 err.txt | sed 's/^/#   /'
+        fi
+        echo "# title: $title"
+        exit "$bad"
+    )
+    rc=$?
+    title=$(printf '%s\n' "$result" | sed -n 's/^# title: //p')
+    if [ "$rc" -eq 0 ]; then
+        echo "ok $n - $name: $title"
+    else
+        echo "not ok $n - $name: $title"
+        printf '%s\n' "$result" | grep -v '^# title: '
+        failed=$((failed + 1))
+    fi
+    rm -rf "$dir"
+done
+exit $((failed > 0))
