@@ -11,6 +11,7 @@
 #include "key.h"
 #include "dsse.h"
 #include "tree.h"
+#include "statement.h"
 
 WB_BEGIN_DECLS
 

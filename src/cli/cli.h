@@ -53,7 +53,26 @@ void cli_list_free(cli_list *list);
 /* Parse a positive decimal count; false when it is not one. */
 bool cli_parse_count(size_t *out, const char *text);
 
+/* "12.3 MiB" */
+void cli_format_bytes(char *out, size_t size, uint64_t bytes);
+
+/* The progress bar of hashing commands (progress.c). */
+typedef struct {
+    double started;
+    bool drawn;
+} cli_progress;
+/* Hook the bar into `opts` when stderr is a terminal and not `quiet`. */
+void cli_progress_init(cli_progress *bar, wb_tree_options *opts, bool quiet);
+/* Erase the bar if it was drawn. */
+void cli_progress_done(cli_progress *bar);
+
+/* Load every file of `paths` into a new keyring (verify commands). */
+int cli_load_trust(wb_keyring **out, const cli_list *paths);
+
 extern const cli_command cmd_keygen;
+extern const cli_command cmd_seal;
+extern const cli_command cmd_verify;
+extern const cli_command cmd_show;
 extern const cli_command cmd_envelope;
 extern const cli_command cmd_help;
 

@@ -236,16 +236,9 @@ static int run_verify(int argc, char **argv)
         goto out;
     }
     env_path = argv[optind];
-    if ((rc = wb_keyring_new(&ring)) < 0) {
+    if ((rc = cli_load_trust(&ring, &trust)) < 0) {
         status = cli_fail(rc);
         goto out;
-    }
-    for (i = 0; i < trust.count; i++) {
-        rc = wb_keyring_add_file(ring, trust.items[i]);
-        if (rc < 0) {
-            status = cli_fail(rc);
-            goto out;
-        }
     }
     if (threshold > wb_keyring_count(ring)) {
         status = cli_usage_error("envelope",

@@ -13,6 +13,9 @@
 static const cli_command *const commands[] = {
     &cmd_keygen,
     &cmd_envelope,
+    &cmd_seal,
+    &cmd_verify,
+    &cmd_show,
     &cmd_help,
 };
 

@@ -99,3 +99,18 @@ bool cli_parse_count(size_t *out, const char *text)
     *out = (size_t)v;
     return true;
 }
+
+int cli_load_trust(wb_keyring **out, const cli_list *paths)
+{
+    wb_keyring *ring = NULL;
+    size_t i;
+    int rc = wb_keyring_new(&ring);
+    for (i = 0; rc == 0 && i < paths->count; i++)
+        rc = wb_keyring_add_file(ring, paths->items[i]);
+    if (rc < 0) {
+        wb_keyring_free(ring);
+        return rc;
+    }
+    *out = ring;
+    return 0;
+}

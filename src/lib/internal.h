@@ -30,6 +30,11 @@ bool wb_utf8_valid(const char *s, size_t len);
  * DEL escaped as \\, \n, \t, \xHH. NULL on allocation failure (wb_free()). */
 char *wb_escape_display(const char *s);
 
+/* Append `s` (`len` bytes of UTF-8) as a JSON string with the minimal
+ * escapes of RFC 8785: \" \\ \b \t \n \f \r and \u00xx for other
+ * control characters; everything else as is. */
+int wb_buf_json_string(wb_buf *buf, const char *s, size_t len);
+
 /* --- digest helpers (digest.c) --- */
 
 /* Hash `fd` to its end with the caller's context and buffer (reset first),
@@ -114,6 +119,11 @@ bool wb_utf8_valid(const char *s, size_t len);
 /* A copy of `s` fit to print on one line: backslash, control characters and
  * DEL escaped as \\, \n, \t, \xHH. NULL on allocation failure (wb_free()). */
 char *wb_escape_display(const char *s);
+
+/* Append `s` (`len` bytes of UTF-8) as a JSON string with the minimal
+ * escapes of RFC 8785: \" \\ \b \t \n \f \r and \u00xx for other
+ * control characters; everything else as is. */
+int wb_buf_json_string(wb_buf *buf, const char *s, size_t len);
 
 /* --- digest helpers (digest.c) --- */
 

@@ -98,11 +98,12 @@ int wb_json_parse(json_t **out, const char *buf, size_t len, const char *what)
 
     if (!what)
         what = "JSON";
+    if (out)
+        *out = NULL;
     if (!out || (!buf && len)) {
         rc = wb_error_set(WB_EINVAL, "%s: invalid argument", what);
         goto out;
     }
-    *out = NULL;
     if (len == 0) {
         rc = wb_error_set(WB_EFORMAT, "%s: empty input, expected a JSON value", what);
         goto out;
@@ -368,14 +369,30 @@ static int encode_string_jcs(encoder *enc, const char *text, size_t len, const c
             continue;
         }
         switch (cp) {
-        case '"': strcpy(escape, "\\\""); break;
-        case '\\': strcpy(escape, "\\\\"); break;
-        case '\b': strcpy(escape, "\\b"); break;
-        case '\t': strcpy(escape, "\\t"); break;
-        case '\n': strcpy(escape, "\\n"); break;
-        case '\f': strcpy(escape, "\\f"); break;
-        case '\r': strcpy(escape, "\\r"); break;
-        default: snprintf(escape, sizeof(escape), "\\u%04x", (unsigned)cp); break;
+        case '"':
+            strcpy(escape, "\\\"");
+            break;
+        case '\\':
+            strcpy(escape, "\\\\");
+            break;
+        case '\b':
+            strcpy(escape, "\\b");
+            break;
+        case '\t':
+            strcpy(escape, "\\t");
+            break;
+        case '\n':
+            strcpy(escape, "\\n");
+            break;
+        case '\f':
+            strcpy(escape, "\\f");
+            break;
+        case '\r':
+            strcpy(escape, "\\r");
+            break;
+        default:
+            snprintf(escape, sizeof(escape), "\\u%04x", (unsigned)cp);
+            break;
         }
         if ((rc = wb_buf_append(&enc->out, text + start, i - start)) < 0 ||
             (rc = wb_buf_puts(&enc->out, escape)) < 0)
@@ -579,8 +596,7 @@ static int encode_object(encoder *enc, const json_t *object)
             }
         }
     }
-    qsort(members, count, sizeof(*members),
-          enc->form == CANON_JCS ? cmp_jcs_keys : cmp_olpc_keys);
+    qsort(members, count, sizeof(*members), enc->form == CANON_JCS ? cmp_jcs_keys : cmp_olpc_keys);
     for (i = 0; i < count; i++) {
         step->key = members[i].key;
         step->key_len = members[i].key_len;
@@ -604,23 +620,39 @@ static int encode_value(encoder *enc, const json_t *value)
     int rc;
 
     switch (json_typeof(value)) {
-    case JSON_OBJECT: rc = encode_object(enc, value); break;
-    case JSON_ARRAY: rc = encode_array(enc, value); break;
+    case JSON_OBJECT:
+        rc = encode_object(enc, value);
+        break;
+    case JSON_ARRAY:
+        rc = encode_array(enc, value);
+        break;
     case JSON_STRING:
         rc = encode_string(enc, json_string_value(value), json_string_length(value), "string");
         break;
-    case JSON_INTEGER: rc = encode_integer(enc, json_integer_value(value)); break;
-    case JSON_REAL: rc = encode_real(enc, json_real_value(value)); break;
-    case JSON_TRUE: rc = wb_buf_puts(&enc->out, "true"); break;
-    case JSON_FALSE: rc = wb_buf_puts(&enc->out, "false"); break;
-    case JSON_NULL: rc = wb_buf_puts(&enc->out, "null"); break;
-    default: rc = encode_fail(enc, WB_EINTERNAL, "unknown JSON type"); break;
+    case JSON_INTEGER:
+        rc = encode_integer(enc, json_integer_value(value));
+        break;
+    case JSON_REAL:
+        rc = encode_real(enc, json_real_value(value));
+        break;
+    case JSON_TRUE:
+        rc = wb_buf_puts(&enc->out, "true");
+        break;
+    case JSON_FALSE:
+        rc = wb_buf_puts(&enc->out, "false");
+        break;
+    case JSON_NULL:
+        rc = wb_buf_puts(&enc->out, "null");
+        break;
+    default:
+        rc = encode_fail(enc, WB_EINTERNAL, "unknown JSON type");
+        break;
     }
     return rc;
 }
 
 static int encode_canonical(char **out, size_t *out_len, const json_t *value, canon_form form,
-                        const char *name)
+                            const char *name)
 {
     encoder enc;
     int rc;

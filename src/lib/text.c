@@ -70,3 +70,36 @@ char *wb_escape_display(const char *s)
         return NULL;
     return result;
 }
+
+int wb_buf_json_string(wb_buf *buf, const char *s, size_t len)
+{
+    size_t i, run = 0;
+    wb_buf_putc(buf, '"');
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char hex[8];
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\f': esc = "\\f"; break;
+        case '\r': esc = "\\r"; break;
+        default:
+            if (c < 0x20) {
+                snprintf(hex, sizeof(hex), "\\u%04x", c);
+                esc = hex;
+            }
+        }
+        if (!esc)
+            continue;
+        /* copy the unescaped run before this character in one go */
+        wb_buf_append(buf, s + run, i - run);
+        wb_buf_puts(buf, esc);
+        run = i + 1;
+    }
+    wb_buf_append(buf, s + run, len - run);
+    return wb_buf_putc(buf, '"');
+}

@@ -1,0 +1,268 @@
+/*
+ * cmd_seal.c: `waybill seal`: hash a delivery and sign its waybill.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: waybill seal PATH --key KEY [--key KEY2 ...] [--out FILE] [--name NAME]\n"
+    "                    [--version V] [--supplier NAME] [--to SITE] [--exclude GLOB ...]\n"
+    "                    [--threads N] [--quiet] [--json]\n"
+    "\n"
+    "Hash every file of PATH (a directory, a single file, or a .tar, .tar.gz, .tgz,\n"
+    ".tar.xz, .tar.zst, .tar.bz2 or .zip archive, read without unpacking) in\n"
+    "parallel and write its waybill: a DSSE envelope over an in-toto Statement\n"
+    "with one subject per regular file and a delivery predicate recording\n"
+    "symbolic links, empty directories and permission bits\n"
+    "(docs/formats/delivery.md). Symbolic links are recorded, never followed;\n"
+    "nothing outside PATH is read.\n"
+    "\n"
+    "  -k, --key KEY        signing key (repeatable: every key signs)\n"
+    "  -o, --out FILE       the waybill (default: NAME.waybill.json)\n"
+    "      --name NAME      delivery name (default: PATH's base name)\n"
+    "      --version V      delivery version\n"
+    "      --supplier NAME  who delivers\n"
+    "      --to SITE        the recipient site\n"
+    "  -x, --exclude GLOB   leave out paths matching GLOB (fnmatch, '*' matches '/');\n"
+    "                       recorded in the waybill so verify leaves them out too\n"
+    "      --threads N      hashing threads (default: one per core)\n"
+    "  -q, --quiet          no progress bar\n"
+    "      --json           print a summary as JSON\n"
+    "\n"
+    "The creation time is now, or SOURCE_DATE_EPOCH when set (reproducible builds).\n";
+
+/* base name of PATH without a trailing slash or an archive suffix */
+static char *default_name(const char *path)
+{
+    static const char *const suffixes[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2",
+                                           ".tgz",    ".txz",    ".tzst",    ".tar", ".zip"};
+    char *copy = strdup(path), *base;
+    size_t len, i;
+    if (!copy)
+        return NULL;
+    len = strlen(copy);
+    while (len > 1 && copy[len - 1] == '/')
+        copy[--len] = '\0';
+    base = strrchr(copy, '/');
+    base = base ? base + 1 : copy;
+    for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        size_t n = strlen(base), m = strlen(suffixes[i]);
+        if (n > m && strcmp(base + n - m, suffixes[i]) == 0) {
+            base[n - m] = '\0';
+            break;
+        }
+    }
+    memmove(copy, base, strlen(base) + 1);
+    if (!*copy || strcmp(copy, ".") == 0 || strcmp(copy, "/") == 0) {
+        free(copy);
+        return strdup("delivery");
+    }
+    return copy;
+}
+
+static int creation_time(int64_t *out)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long v;
+    if (!epoch || !*epoch) {
+        *out = (int64_t)time(NULL);
+        return 0;
+    }
+    errno = 0;
+    v = strtoll(epoch, &end, 10);
+    if (errno || *end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int run(int argc, char **argv)
+{
+    enum { OPT_NAME = 256, OPT_VERSION, OPT_SUPPLIER, OPT_TO, OPT_THREADS, OPT_JSON };
+    static const struct option options[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"out", required_argument, NULL, 'o'},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"version", required_argument, NULL, OPT_VERSION},
+        {"supplier", required_argument, NULL, OPT_SUPPLIER},
+        {"to", required_argument, NULL, OPT_TO},
+        {"exclude", required_argument, NULL, 'x'},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {0, 0, 0, 0},
+    };
+    cli_list key_paths = {0}, excludes = {0};
+    wb_delivery_info info = {0};
+    wb_tree_options opts = {0};
+    cli_progress bar;
+    const char *out_path = NULL, *path;
+    char *name = NULL, *out_default = NULL, *statement = NULL;
+    const char **keyids = NULL;
+    wb_key **keys = NULL;
+    wb_tree *tree = NULL;
+    wb_envelope *env = NULL;
+    bool quiet = false, json = false;
+    size_t statement_len, i, threads;
+    int opt, rc = 0, status = EXIT_OK;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "k:o:x:q", options, NULL)) != -1) {
+        switch (opt) {
+        case 'k':
+            cli_list_add(&key_paths, optarg);
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case OPT_NAME:
+            info.name = optarg;
+            break;
+        case OPT_VERSION:
+            info.version = optarg;
+            break;
+        case OPT_SUPPLIER:
+            info.supplier = optarg;
+            break;
+        case OPT_TO:
+            info.site = optarg;
+            break;
+        case 'x':
+            cli_list_add(&excludes, optarg);
+            break;
+        case OPT_THREADS:
+            if (!cli_parse_count(&threads, optarg) || threads > 64) {
+                status = cli_usage_error("seal", "--threads needs a number from 1 to 64");
+                goto out;
+            }
+            opts.threads = (unsigned)threads;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        default:
+            status = cli_usage_error("seal", "invalid option");
+            goto out;
+        }
+    }
+    if (optind + 1 != argc || key_paths.count == 0) {
+        status = cli_usage_error("seal", "seal needs one PATH and at least one --key");
+        goto out;
+    }
+    path = argv[optind];
+    if (creation_time(&info.created) < 0) {
+        status = cli_usage_error("seal", "SOURCE_DATE_EPOCH must be a number of seconds");
+        goto out;
+    }
+
+    /* keys first: a wrong key should fail before an hour of hashing */
+    keys = calloc(key_paths.count, sizeof(*keys));
+    keyids = calloc(key_paths.count, sizeof(*keyids));
+    if (!keys || !keyids) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < key_paths.count; i++) {
+        rc = wb_key_load(&keys[i], key_paths.items[i]);
+        if (rc == 0 && !wb_key_has_private(keys[i]))
+            rc = wb_error_set(WB_EINVAL, "%s: is a public key; sealing needs the private key",
+                              key_paths.items[i]);
+        if (rc < 0) {
+            status = cli_fail(rc);
+            goto out;
+        }
+        keyids[i] = wb_key_id(keys[i]);
+    }
+
+    name = default_name(path);
+    if (!name) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    if (!info.name)
+        info.name = name;
+    if (!out_path) {
+        if (asprintf(&out_default, "%s.waybill.json", info.name) < 0) {
+            status = EXIT_ERROR;
+            goto out;
+        }
+        out_path = out_default;
+    }
+    {
+        const char *base = strrchr(path, '/');
+        info.source_name = base && base[1] ? base + 1 : path;
+    }
+    info.keyids = keyids;
+    info.nkeyids = key_paths.count;
+    info.excludes = excludes.items;
+    info.nexcludes = excludes.count;
+    opts.excludes = excludes.items;
+    opts.nexcludes = excludes.count;
+
+    cli_progress_init(&bar, &opts, quiet);
+    rc = wb_tree_hash(&tree, path, &opts);
+    cli_progress_done(&bar);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    rc = wb_delivery_statement(&statement, &statement_len, tree, &info);
+    if (rc == 0)
+        rc = wb_envelope_new(&env, WB_INTOTO_PAYLOAD_TYPE, statement, statement_len);
+    for (i = 0; rc == 0 && i < key_paths.count; i++)
+        rc = wb_dsse_sign(env, keys[i]);
+    if (rc == 0)
+        rc = wb_envelope_save(env, out_path);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (json) {
+        json_t *ids = json_array();
+        for (i = 0; ids && i < key_paths.count; i++)
+            json_array_append_new(ids, json_string(keyids[i]));
+        status = cli_print_json(json_pack("{s:s, s:s, s:I, s:I, s:o}", "waybill", out_path, "name",
+                                          info.name, "files", (json_int_t)wb_tree_file_count(tree),
+                                          "bytes", (json_int_t)wb_tree_total_bytes(tree), "keyids",
+                                          ids));
+    } else {
+        char bytes[32];
+        cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
+        printf("sealed %s: %llu files, %s -> %s\n", info.name,
+               (unsigned long long)wb_tree_file_count(tree), bytes, out_path);
+        for (i = 0; i < key_paths.count; i++)
+            printf("signed by: %s\n", keyids[i]);
+    }
+out:
+    if (keys)
+        for (i = 0; i < key_paths.count; i++)
+            wb_key_free(keys[i]);
+    free(keys);
+    free(keyids);
+    free(name);
+    free(out_default);
+    wb_free(statement);
+    wb_envelope_free(env);
+    wb_tree_free(tree);
+    cli_list_free(&key_paths);
+    cli_list_free(&excludes);
+    return status;
+}
+
+const cli_command cmd_seal = {
+    .name = "seal",
+    .summary = "hash a delivery and sign its waybill",
+    .run = run,
+    .usage = usage,
+};

@@ -1,0 +1,220 @@
+/*
+ * cmd_verify.c: `waybill verify`: check a delivery against its waybill.
+ *
+ * Order matters: the envelope's signatures are checked first, and nothing in
+ * the payload is trusted (not even the exclude patterns) before they hold.
+ * Then the tree is re-hashed and compared completely, so the report lists
+ * every difference, not the first.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: waybill verify PATH --waybill FILE --trust PUB [--trust PUB2 ...]\n"
+    "                      [--threshold N] [--threads N] [--quiet] [--json]\n"
+    "\n"
+    "Check the waybill's signatures (at least N distinct trusted keys, default\n"
+    "1), then re-hash PATH (directory, file or archive) and compare it with the\n"
+    "waybill, completely. One line per difference:\n"
+    "  modified: P   missing: P   unexpected: P   mode changed: P   symlink changed: P\n"
+    "Exit 0 only when the signatures hold and there is no difference; 1 when\n"
+    "either fails; 3 when something cannot be read.\n"
+    "\n"
+    "  -w, --waybill FILE   the waybill (from waybill seal)\n"
+    "  -t, --trust PUB      trusted public key (repeatable)\n"
+    "  -n, --threshold N    distinct trusted keys required (default 1)\n"
+    "      --threads N      hashing threads (default: one per core)\n"
+    "  -q, --quiet          no progress bar\n"
+    "      --json           the verdict and differences as JSON\n";
+
+static json_t *diff_json(const wb_diff *d)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s?}", "kind", wb_diff_kind_name(d->kind), "path", d->path,
+                     "expected", d->expected[0] ? d->expected : NULL, "actual",
+                     d->actual[0] ? d->actual : NULL);
+}
+
+static int run(int argc, char **argv)
+{
+    enum { OPT_THREADS = 256, OPT_JSON };
+    static const struct option options[] = {
+        {"waybill", required_argument, NULL, 'w'},
+        {"trust", required_argument, NULL, 't'},
+        {"threshold", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {0, 0, 0, 0},
+    };
+    cli_list trust = {0};
+    const char *waybill_path = NULL, *path;
+    size_t threshold = 1, threads, ndiffs = 0, i, payload_len;
+    const unsigned char *payload;
+    wb_keyring *ring = NULL;
+    wb_envelope *env = NULL;
+    wb_dsse_result *result = NULL;
+    wb_delivery *delivery = NULL;
+    wb_tree *tree = NULL;
+    wb_diff *diffs = NULL;
+    wb_tree_options opts = {0};
+    const char **excludes = NULL;
+    cli_progress bar;
+    bool quiet = false, json = false;
+    int opt, rc, status = EXIT_OK;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "w:t:n:q", options, NULL)) != -1) {
+        switch (opt) {
+        case 'w':
+            waybill_path = optarg;
+            break;
+        case 't':
+            cli_list_add(&trust, optarg);
+            break;
+        case 'n':
+            if (!cli_parse_count(&threshold, optarg)) {
+                status = cli_usage_error("verify", "--threshold needs a positive number");
+                goto out;
+            }
+            break;
+        case OPT_THREADS:
+            if (!cli_parse_count(&threads, optarg) || threads > 64) {
+                status = cli_usage_error("verify", "--threads needs a number from 1 to 64");
+                goto out;
+            }
+            opts.threads = (unsigned)threads;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        default:
+            status = cli_usage_error("verify", "invalid option");
+            goto out;
+        }
+    }
+    if (optind + 1 != argc || !waybill_path || trust.count == 0) {
+        status = cli_usage_error("verify", "verify needs PATH, --waybill FILE and --trust PUB");
+        goto out;
+    }
+    path = argv[optind];
+    if ((rc = cli_load_trust(&ring, &trust)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (threshold > wb_keyring_count(ring)) {
+        status = cli_usage_error("verify", "--threshold %zu is more than the %zu distinct trusted "
+                                           "keys given", threshold, wb_keyring_count(ring));
+        goto out;
+    }
+    if ((rc = wb_envelope_load(&env, waybill_path)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    rc = wb_dsse_verify(&result, env, ring, threshold);
+    if (rc < 0) {
+        if (rc == WB_EVERIFY)
+            wb_error_prefix(rc, "%s: ", waybill_path);
+        if (json && rc == WB_EVERIFY)
+            cli_print_json(json_pack("{s:b, s:b, s:s}", "verified", 0, "signaturesValid", 0,
+                                     "error", wb_error_last()));
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (strcmp(wb_envelope_payload_type(env), WB_INTOTO_PAYLOAD_TYPE) != 0) {
+        status = cli_fail(wb_error_set(WB_EFORMAT, "%s: payload type is %s, not %s", waybill_path,
+                                       wb_envelope_payload_type(env), WB_INTOTO_PAYLOAD_TYPE));
+        goto out;
+    }
+    payload = wb_envelope_payload(env, &payload_len);
+    if ((rc = wb_delivery_parse(&delivery, payload, payload_len, waybill_path)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    /* the excludes come from the signed statement, so seal and verify agree */
+    opts.nexcludes = wb_delivery_exclude_count(delivery);
+    excludes = calloc(opts.nexcludes + 1, sizeof(*excludes));
+    if (!excludes) {
+        status = cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+        goto out;
+    }
+    for (i = 0; i < opts.nexcludes; i++)
+        excludes[i] = wb_delivery_exclude(delivery, i);
+    opts.excludes = excludes;
+
+    cli_progress_init(&bar, &opts, quiet);
+    rc = wb_tree_hash(&tree, path, &opts);
+    cli_progress_done(&bar);
+    if (rc == 0)
+        rc = wb_delivery_compare(&diffs, &ndiffs, delivery, tree);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    status = ndiffs == 0 ? EXIT_OK : EXIT_VERIFY;
+    if (json) {
+        json_t *list = json_array(), *signers = json_array();
+        for (i = 0; list && i < ndiffs; i++)
+            json_array_append_new(list, diff_json(&diffs[i]));
+        for (i = 0; signers && i < result->nsigs; i++)
+            if (result->sigs[i].status == WB_DSSE_SIG_VALID)
+                json_array_append_new(signers, json_string(result->sigs[i].keyid));
+        rc = cli_print_json(json_pack("{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o}",
+                                      "verified", ndiffs == 0, "signaturesValid", 1, "path", path,
+                                      "name", wb_delivery_name(delivery), "version",
+                                      wb_delivery_version(delivery), "files",
+                                      (json_int_t)wb_tree_file_count(tree), "bytes",
+                                      (json_int_t)wb_tree_total_bytes(tree), "signers", signers,
+                                      "differences", list));
+        if (rc != EXIT_OK)
+            status = rc;
+        goto out;
+    }
+    for (i = 0; i < ndiffs; i++) {
+        char *shown = wb_path_display(diffs[i].path);
+        printf("%s: %s", wb_diff_kind_name(diffs[i].kind), shown ? shown : "?");
+        if ((diffs[i].kind == WB_DIFF_MODE || diffs[i].kind == WB_DIFF_SYMLINK) &&
+            diffs[i].expected[0]) {
+            char *want = wb_path_display(diffs[i].expected), *got = wb_path_display(diffs[i].actual);
+            printf(" (%s -> %s)", want ? want : "?", got ? got : "?");
+            wb_free(want);
+            wb_free(got);
+        }
+        putchar('\n');
+        wb_free(shown);
+    }
+    if (ndiffs) {
+        cli_errorf("%s: %zu difference%s from the waybill %s", path, ndiffs, ndiffs == 1 ? "" : "s",
+                   waybill_path);
+    } else {
+        char bytes[32];
+        cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
+        printf("%s: verified: %llu files, %s match %s\n", path,
+               (unsigned long long)wb_tree_file_count(tree), bytes, waybill_path);
+        for (i = 0; i < result->nsigs; i++)
+            if (result->sigs[i].status == WB_DSSE_SIG_VALID)
+                printf("signed by: %s\n", result->sigs[i].keyid);
+    }
+out:
+    free(excludes);
+    wb_free(diffs);
+    wb_tree_free(tree);
+    wb_delivery_free(delivery);
+    wb_dsse_result_free(result);
+    wb_envelope_free(env);
+    wb_keyring_free(ring);
+    cli_list_free(&trust);
+    return status;
+}
+
+const cli_command cmd_verify = {
+    .name = "verify",
+    .summary = "check a delivery against its waybill",
+    .run = run,
+    .usage = usage,
+};
