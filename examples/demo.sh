@@ -1,7 +1,8 @@
 #!/bin/sh
-# The demo behind `make demo`: the supplier makes a key, signs a statement
-# about the sample delivery, the customer verifies it, and a tampered copy
-# is rejected. Later issues grow this into review -> seal -> log -> verify.
+# The demo behind `make demo`: a supplier seals the sample delivery, the
+# customer verifies it before installing, and a tampered copy is rejected
+# with the line that names the changed file. Later issues grow this into
+# review -> seal -> log -> verify.
 set -eu
 waybill=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,34 +13,29 @@ cd "$work"
 step() { printf '\n== %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-step "Supplier: make a signing key"
+step "Supplier: make a signing key (the id is what in-toto would call it too)"
 show "$waybill" keygen --out supplier
 
-step "Supplier: describe the delivery as an in-toto Statement (file digests)"
-(
-    cd "$here/delivery"
-    printf '{"_type":"https://in-toto.io/Statement/v1","subject":['
-    sep=""
-    find . -type f | LC_ALL=C sort | while read -r f; do
-        printf '%s{"name":"%s","digest":{"sha256":"%s"}}' "$sep" "${f#./}" \
-            "$(sha256sum "$f" | cut -d' ' -f1)"
-        sep=","
-    done
-    printf '],"predicateType":"https://waybill.dev/delivery/v0.1","predicate":{"name":"acme-router-tools","version":"2.4.1"}}\n'
-) > statement.json
-cat statement.json
+step "Supplier: seal the delivery (every file hashed, symlinks and modes recorded)"
+cp -R "$here/delivery" acme-router-tools
+show "$waybill" seal acme-router-tools --key supplier.key --version 2.4.1 \
+    --supplier "Acme Networks" --to customer-site-7 --out acme.waybill.json
 
-step "Supplier: sign it into a DSSE envelope"
-show "$waybill" envelope sign --key supplier.key \
-    --payload-type application/vnd.in-toto+json --out delivery.dsse.json statement.json
+step "Anyone: read what the waybill says"
+show "$waybill" show acme.waybill.json
 
-step "Customer: verify the envelope with the supplier's public key"
-show "$waybill" envelope verify delivery.dsse.json --trust supplier.pub
+step "Customer: verify the delivery before installing it"
+show "$waybill" verify acme-router-tools --waybill acme.waybill.json --trust supplier.pub
 
-step "Attacker: change one byte of the statement inside the envelope"
-sed 's/"payload": "eyJf/"payload": "eyJG/' delivery.dsse.json > tampered.dsse.json
-if show "$waybill" envelope verify tampered.dsse.json --trust supplier.pub; then
-    echo "demo: the tampered envelope verified; this is a bug" >&2
+step "Attacker: slip a backdoor into the configuration on the way"
+echo 'telnet = on' >>acme-router-tools/etc/acme.conf
+chmod +x acme-router-tools/etc/acme.conf
+set +e
+show "$waybill" verify acme-router-tools --waybill acme.waybill.json --trust supplier.pub
+status=$?
+set -e
+if [ "$status" -ne 1 ]; then
+    echo "demo: the tampered delivery was not rejected (exit $status); this is a bug" >&2
     exit 1
 fi
-printf '\nThe tampered copy was rejected (exit 1), as it must be.\n'
+printf '\nThe tampered copy was rejected (exit 1), naming what changed.\n'

@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #if defined(__GNUC__)
-#define WB_EXTERN     __attribute__((visibility("default")))
-#define WB_MUST_CHECK __attribute__((warn_unused_result))
+#define WB_EXTERN                       __attribute__((visibility("default")))
+#define WB_MUST_CHECK                   __attribute__((warn_unused_result))
 #define WB_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 #else
 #define WB_EXTERN

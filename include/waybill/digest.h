@@ -17,9 +17,9 @@ typedef enum {
     WB_DIGEST_SHA512 = 2,
 } wb_digest_alg;
 
-#define WB_SHA256_LEN  32
-#define WB_SHA512_LEN  64
-#define WB_DIGEST_MAX  64
+#define WB_SHA256_LEN 32
+#define WB_SHA512_LEN 64
+#define WB_DIGEST_MAX 64
 /* hex of the longest digest plus its terminating NUL */
 #define WB_DIGEST_HEX_MAX (2 * WB_DIGEST_MAX + 1)
 

@@ -17,18 +17,18 @@ WB_BEGIN_DECLS
 
 typedef enum {
     WB_OK = 0,
-    WB_EINVAL = -1,     /* a caller passed an invalid argument */
-    WB_ENOMEM = -2,     /* an allocation failed */
-    WB_EIO = -3,        /* reading or writing a file failed */
-    WB_EFORMAT = -4,    /* input is malformed (JSON, PEM, base64, envelope...) */
-    WB_EVERIFY = -5,    /* a signature, digest or proof does not verify */
-    WB_ECRYPTO = -6,    /* the crypto library failed */
-    WB_ENOTFOUND = -7,  /* a named thing does not exist */
-    WB_EPERM = -8,      /* refused for safety (e.g. private key readable by others) */
-    WB_ELIMIT = -9,     /* input exceeds a size or count bound */
+    WB_EINVAL = -1,        /* a caller passed an invalid argument */
+    WB_ENOMEM = -2,        /* an allocation failed */
+    WB_EIO = -3,           /* reading or writing a file failed */
+    WB_EFORMAT = -4,       /* input is malformed (JSON, PEM, base64, envelope...) */
+    WB_EVERIFY = -5,       /* a signature, digest or proof does not verify */
+    WB_ECRYPTO = -6,       /* the crypto library failed */
+    WB_ENOTFOUND = -7,     /* a named thing does not exist */
+    WB_EPERM = -8,         /* refused for safety (e.g. private key readable by others) */
+    WB_ELIMIT = -9,        /* input exceeds a size or count bound */
     WB_EUNSUPPORTED = -10, /* valid input that this version does not handle */
-    WB_EEXISTS = -11,   /* would overwrite something that exists */
-    WB_EINTERNAL = -12, /* a bug: an invariant did not hold */
+    WB_EEXISTS = -11,      /* would overwrite something that exists */
+    WB_EINTERNAL = -12,    /* a bug: an invariant did not hold */
 } wb_error_code;
 
 /* The message of the last error set on this thread, or "" when none was.

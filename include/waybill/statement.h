@@ -79,7 +79,7 @@ typedef enum {
 
 typedef struct {
     wb_diff_kind kind;
-    const char *path; /* borrowed from the delivery or the tree */
+    const char *path;  /* borrowed from the delivery or the tree */
     char expected[80]; /* detail: mode, target or digest prefix; "" when none */
     char actual[80];
 } wb_diff;

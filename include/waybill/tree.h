@@ -42,13 +42,13 @@ typedef enum {
 } wb_tree_source;
 
 typedef struct {
-    const char *path;   /* relative, '/'-separated, no leading "./" */
+    const char *path; /* relative, '/'-separated, no leading "./" */
     wb_tree_entry_type type;
-    uint32_t mode;      /* permission bits, 07777 */
-    uint64_t size;      /* regular files */
+    uint32_t mode;                       /* permission bits, 07777 */
+    uint64_t size;                       /* regular files */
     unsigned char sha256[WB_SHA256_LEN]; /* regular files */
-    const char *target; /* symbolic links */
-    bool empty;         /* directories with no entries */
+    const char *target;                  /* symbolic links */
+    bool empty;                          /* directories with no entries */
 } wb_tree_entry;
 
 typedef struct {

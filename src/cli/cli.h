@@ -36,7 +36,8 @@ int cli_exit_status(int rc);
 /* Print the usage of `cmd` to `out`; return EXIT_USAGE. */
 int cli_usage(const cli_command *cmd, FILE *out);
 /* A usage error: message, a hint to run help, EXIT_USAGE. */
-int cli_usage_error(const char *cmd_name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd_name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Find a command by name (NULL when unknown). */
 const cli_command *cli_find(const char *name);
 /* Print a JSON value to stdout, indented, with a final newline; steals it. */

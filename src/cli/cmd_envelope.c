@@ -126,8 +126,8 @@ static int run_sign(int argc, char **argv)
         }
     }
     if (keys.count == 0 || !payload_type || optind + 1 != argc) {
-        status = cli_usage_error("envelope",
-                                 "sign needs --key, --payload-type and exactly one FILE");
+        status =
+            cli_usage_error("envelope", "sign needs --key, --payload-type and exactly one FILE");
         goto out;
     }
     if (!*payload_type) {
@@ -182,10 +182,14 @@ out:
 static const char *status_name(wb_dsse_sig_status s)
 {
     switch (s) {
-    case WB_DSSE_SIG_VALID: return "valid";
-    case WB_DSSE_SIG_DUPLICATE: return "duplicate";
-    case WB_DSSE_SIG_UNTRUSTED: return "untrusted";
-    case WB_DSSE_SIG_INVALID: return "invalid";
+    case WB_DSSE_SIG_VALID:
+        return "valid";
+    case WB_DSSE_SIG_DUPLICATE:
+        return "duplicate";
+    case WB_DSSE_SIG_UNTRUSTED:
+        return "untrusted";
+    case WB_DSSE_SIG_INVALID:
+        return "invalid";
     }
     return "unknown";
 }
@@ -218,8 +222,8 @@ static int run_verify(int argc, char **argv)
             break;
         case 'n':
             if (!cli_parse_count(&threshold, optarg)) {
-                status = cli_usage_error("envelope", "--threshold needs a positive number, not '%s'",
-                                         optarg);
+                status = cli_usage_error("envelope",
+                                         "--threshold needs a positive number, not '%s'", optarg);
                 goto out;
             }
             break;
@@ -266,11 +270,11 @@ static int run_verify(int argc, char **argv)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
         }
-        status = cli_print_json(json_pack(
-            "{s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:s?}", "envelope", env_path, "verified", rc == 0,
-            "payloadType", wb_envelope_payload_type(env), "threshold", (json_int_t)threshold,
-            "validKeys", (json_int_t)result->valid_keys, "signers", signers, "signatures", sigs,
-            "error", rc == 0 ? NULL : wb_error_last()));
+        status = cli_print_json(
+            json_pack("{s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:s?}", "envelope", env_path, "verified",
+                      rc == 0, "payloadType", wb_envelope_payload_type(env), "threshold",
+                      (json_int_t)threshold, "validKeys", (json_int_t)result->valid_keys, "signers",
+                      signers, "signatures", sigs, "error", rc == 0 ? NULL : wb_error_last()));
         if (status == EXIT_OK && rc < 0)
             status = EXIT_VERIFY;
         if (rc < 0)

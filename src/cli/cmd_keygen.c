@@ -81,8 +81,8 @@ static int run(int argc, char **argv)
     }
     if (json) {
         status = cli_print_json(json_pack("{s:s, s:s, s:s, s:s}", "keyid", wb_key_id(key), "type",
-                                          wb_key_type_name(type), "private", private_path,
-                                          "public", public_path));
+                                          wb_key_type_name(type), "private", private_path, "public",
+                                          public_path));
     } else {
         printf("%s\n", wb_key_id(key));
         fprintf(stderr, "waybill: wrote %s (keep it secret) and %s\n", private_path, public_path);

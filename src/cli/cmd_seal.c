@@ -39,8 +39,8 @@ static const char usage[] =
 /* base name of PATH without a trailing slash or an archive suffix */
 static char *default_name(const char *path)
 {
-    static const char *const suffixes[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2",
-                                           ".tgz",    ".txz",    ".tzst",    ".tar", ".zip"};
+    static const char *const suffixes[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2", ".tgz",
+                                           ".txz",    ".tzst",   ".tar",     ".zip"};
     char *copy = strdup(path), *base;
     size_t len, i;
     if (!copy)

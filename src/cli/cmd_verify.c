@@ -108,8 +108,10 @@ static int run(int argc, char **argv)
         goto out;
     }
     if (threshold > wb_keyring_count(ring)) {
-        status = cli_usage_error("verify", "--threshold %zu is more than the %zu distinct trusted "
-                                           "keys given", threshold, wb_keyring_count(ring));
+        status = cli_usage_error("verify",
+                                 "--threshold %zu is more than the %zu distinct trusted "
+                                 "keys given",
+                                 threshold, wb_keyring_count(ring));
         goto out;
     }
     if ((rc = wb_envelope_load(&env, waybill_path)) < 0) {
@@ -164,13 +166,11 @@ static int run(int argc, char **argv)
         for (i = 0; signers && i < result->nsigs; i++)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
-        rc = cli_print_json(json_pack("{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o}",
-                                      "verified", ndiffs == 0, "signaturesValid", 1, "path", path,
-                                      "name", wb_delivery_name(delivery), "version",
-                                      wb_delivery_version(delivery), "files",
-                                      (json_int_t)wb_tree_file_count(tree), "bytes",
-                                      (json_int_t)wb_tree_total_bytes(tree), "signers", signers,
-                                      "differences", list));
+        rc = cli_print_json(json_pack(
+            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o}", "verified", ndiffs == 0,
+            "signaturesValid", 1, "path", path, "name", wb_delivery_name(delivery), "version",
+            wb_delivery_version(delivery), "files", (json_int_t)wb_tree_file_count(tree), "bytes",
+            (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list));
         if (rc != EXIT_OK)
             status = rc;
         goto out;
@@ -180,7 +180,8 @@ static int run(int argc, char **argv)
         printf("%s: %s", wb_diff_kind_name(diffs[i].kind), shown ? shown : "?");
         if ((diffs[i].kind == WB_DIFF_MODE || diffs[i].kind == WB_DIFF_SYMLINK) &&
             diffs[i].expected[0]) {
-            char *want = wb_path_display(diffs[i].expected), *got = wb_path_display(diffs[i].actual);
+            char *want = wb_path_display(diffs[i].expected),
+                 *got = wb_path_display(diffs[i].actual);
             printf(" (%s -> %s)", want ? want : "?", got ? got : "?");
             wb_free(want);
             wb_free(got);

@@ -52,9 +52,8 @@ static void draw(const wb_tree_progress *p, void *payload)
     fputs("\r[", stderr);
     for (i = 0; i < width; i++)
         fputc(i < filled ? '#' : p->walk_done ? '.' : '?', stderr);
-    fprintf(stderr, "] %llu/%llu%s files  %s/%s  %s/s%s\033[K",
-            (unsigned long long)p->files_done, (unsigned long long)p->files_total,
-            p->walk_done ? "" : "+", done, total, rate, eta);
+    fprintf(stderr, "] %llu/%llu%s files  %s/%s  %s/s%s\033[K", (unsigned long long)p->files_done,
+            (unsigned long long)p->files_total, p->walk_done ? "" : "+", done, total, rate, eta);
     fflush(stderr);
     bar->drawn = true;
 }

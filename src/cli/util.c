@@ -21,10 +21,14 @@ void cli_errorf(const char *fmt, ...)
 int cli_exit_status(int rc)
 {
     switch (rc) {
-    case WB_OK: return EXIT_OK;
-    case WB_EVERIFY: return EXIT_VERIFY;
-    case WB_EINVAL: return EXIT_USAGE;
-    default: return EXIT_ERROR;
+    case WB_OK:
+        return EXIT_OK;
+    case WB_EVERIFY:
+        return EXIT_VERIFY;
+    case WB_EINVAL:
+        return EXIT_USAGE;
+    default:
+        return EXIT_ERROR;
     }
 }
 

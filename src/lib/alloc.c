@@ -12,8 +12,8 @@
 
 #include "internal.h"
 
-static size_t alloc_count;     /* allocations since the last wb_alloc_fail_after() */
-static size_t alloc_fail_at;   /* 0: never fail; else fail from this allocation on */
+static size_t alloc_count;   /* allocations since the last wb_alloc_fail_after() */
+static size_t alloc_fail_at; /* 0: never fail; else fail from this allocation on */
 
 size_t wb_alloc_fail_after(size_t n)
 {

@@ -39,27 +39,36 @@ static const EVP_MD *md_for(wb_digest_alg alg)
 {
     pthread_once(&md_once, fetch_mds);
     switch (alg) {
-    case WB_DIGEST_SHA256: return md_sha256;
-    case WB_DIGEST_SHA512: return md_sha512;
-    default: return NULL;
+    case WB_DIGEST_SHA256:
+        return md_sha256;
+    case WB_DIGEST_SHA512:
+        return md_sha512;
+    default:
+        return NULL;
     }
 }
 
 size_t wb_digest_size(wb_digest_alg alg)
 {
     switch (alg) {
-    case WB_DIGEST_SHA256: return WB_SHA256_LEN;
-    case WB_DIGEST_SHA512: return WB_SHA512_LEN;
-    default: return 0;
+    case WB_DIGEST_SHA256:
+        return WB_SHA256_LEN;
+    case WB_DIGEST_SHA512:
+        return WB_SHA512_LEN;
+    default:
+        return 0;
     }
 }
 
 const char *wb_digest_name(wb_digest_alg alg)
 {
     switch (alg) {
-    case WB_DIGEST_SHA256: return "sha256";
-    case WB_DIGEST_SHA512: return "sha512";
-    default: return NULL;
+    case WB_DIGEST_SHA256:
+        return "sha256";
+    case WB_DIGEST_SHA512:
+        return "sha512";
+    default:
+        return NULL;
     }
 }
 
@@ -195,7 +204,7 @@ int wb_digest_file(unsigned char *out, uint64_t *bytes_out, wb_digest_alg alg, c
     struct stat st;
     int fd, rc;
 
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
                             errno == ELOOP ? "is a symbolic link; not following it"

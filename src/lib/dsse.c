@@ -30,8 +30,8 @@ struct wb_envelope {
     size_t nsigs;
 };
 
-int wb_dsse_pae(unsigned char **out, size_t *out_len, const char *payload_type,
-                const void *payload, size_t payload_len)
+int wb_dsse_pae(unsigned char **out, size_t *out_len, const char *payload_type, const void *payload,
+                size_t payload_len)
 {
     size_t type_len, total, head_len;
     char head[96];
@@ -84,6 +84,8 @@ int wb_envelope_new(wb_envelope **out, const char *payload_type, const void *pay
     if (!out || !payload_type || (!payload && payload_len))
         return wb_error_set(WB_EINVAL, "dsse: invalid argument");
     *out = NULL;
+    if (!wb_utf8_valid(payload_type, strlen(payload_type)))
+        return wb_error_set(WB_EINVAL, "dsse: the payload type is not valid UTF-8");
     env = wb_calloc(1, sizeof(*env));
     if (!env)
         return wb_error_set(WB_ENOMEM, "dsse: out of memory");
@@ -122,8 +124,8 @@ static int add_signature(wb_envelope *env, const char *keyid, unsigned char *sig
     return 0;
 }
 
-static int decode_field(unsigned char **out, size_t *out_len, const json_t *value,
-                        const char *name, const char *field)
+static int decode_field(unsigned char **out, size_t *out_len, const json_t *value, const char *name,
+                        const char *field)
 {
     int rc = wb_base64_decode(out, out_len, json_string_value(value), json_string_length(value));
     if (rc < 0)
@@ -398,8 +400,8 @@ int wb_dsse_verify(wb_dsse_result **result_out, const wb_envelope *env, const wb
         return wb_error_set(WB_EINVAL, "dsse: threshold must be at least 1");
     result = wb_calloc(1, sizeof(*result));
     counted = wb_calloc(nkeys ? nkeys : 1, sizeof(*counted));
-    if (!result || !counted || !(result->sigs = wb_calloc(env->nsigs ? env->nsigs : 1,
-                                                          sizeof(*result->sigs)))) {
+    if (!result || !counted ||
+        !(result->sigs = wb_calloc(env->nsigs ? env->nsigs : 1, sizeof(*result->sigs)))) {
         rc = wb_error_set(WB_ENOMEM, "dsse: out of memory");
         goto out;
     }
@@ -450,8 +452,8 @@ int wb_dsse_verify(wb_dsse_result **result_out, const wb_envelope *env, const wb
         goto out;
     }
     /* say what each signature that did not count was */
-    wb_buf_printf(&why, "%zu of %zu required signatures by distinct trusted keys", result->valid_keys,
-                  threshold);
+    wb_buf_printf(&why, "%zu of %zu required signatures by distinct trusted keys",
+                  result->valid_keys, threshold);
     if (env->nsigs == 0)
         wb_buf_puts(&why, "; the envelope has no signatures");
     for (i = 0; i < env->nsigs; i++) {
@@ -470,8 +472,8 @@ int wb_dsse_verify(wb_dsse_result **result_out, const wb_envelope *env, const wb
             break;
         case WB_DSSE_SIG_UNTRUSTED:
             if (shown[0])
-                wb_buf_printf(&why, "; signature %zu: no trusted key with id %s verifies it",
-                              i + 1, shown);
+                wb_buf_printf(&why, "; signature %zu: no trusted key with id %s verifies it", i + 1,
+                              shown);
             else
                 wb_buf_printf(&why, "; signature %zu: no trusted key verifies it", i + 1);
             break;

@@ -34,9 +34,13 @@ static void mark_truncated(int n)
 
 int wb_error_setv(int code, const char *fmt, va_list ap)
 {
-    int n = vsnprintf(error_message, sizeof(error_message), fmt, ap);
+    /* format aside first: the arguments may point into error_message
+     * (wb_error_set(code, "context: %s", wb_error_last())) */
+    char message[WB_ERROR_MAX];
+    int n = vsnprintf(message, sizeof(message), fmt, ap);
     if (n < 0)
-        snprintf(error_message, sizeof(error_message), "%s", wb_error_name(code));
+        snprintf(message, sizeof(message), "%s", wb_error_name(code));
+    memcpy(error_message, message, sizeof(error_message));
     mark_truncated(n);
     error_code = code;
     return code;
@@ -79,20 +83,34 @@ void wb_error_clear(void)
 const char *wb_error_name(int code)
 {
     switch (code) {
-    case WB_OK: return "WB_OK";
-    case WB_EINVAL: return "WB_EINVAL";
-    case WB_ENOMEM: return "WB_ENOMEM";
-    case WB_EIO: return "WB_EIO";
-    case WB_EFORMAT: return "WB_EFORMAT";
-    case WB_EVERIFY: return "WB_EVERIFY";
-    case WB_ECRYPTO: return "WB_ECRYPTO";
-    case WB_ENOTFOUND: return "WB_ENOTFOUND";
-    case WB_EPERM: return "WB_EPERM";
-    case WB_ELIMIT: return "WB_ELIMIT";
-    case WB_EUNSUPPORTED: return "WB_EUNSUPPORTED";
-    case WB_EEXISTS: return "WB_EEXISTS";
-    case WB_EINTERNAL: return "WB_EINTERNAL";
-    default: return "WB_E?";
+    case WB_OK:
+        return "WB_OK";
+    case WB_EINVAL:
+        return "WB_EINVAL";
+    case WB_ENOMEM:
+        return "WB_ENOMEM";
+    case WB_EIO:
+        return "WB_EIO";
+    case WB_EFORMAT:
+        return "WB_EFORMAT";
+    case WB_EVERIFY:
+        return "WB_EVERIFY";
+    case WB_ECRYPTO:
+        return "WB_ECRYPTO";
+    case WB_ENOTFOUND:
+        return "WB_ENOTFOUND";
+    case WB_EPERM:
+        return "WB_EPERM";
+    case WB_ELIMIT:
+        return "WB_ELIMIT";
+    case WB_EUNSUPPORTED:
+        return "WB_EUNSUPPORTED";
+    case WB_EEXISTS:
+        return "WB_EEXISTS";
+    case WB_EINTERNAL:
+        return "WB_EINTERNAL";
+    default:
+        return "WB_E?";
     }
 }
 

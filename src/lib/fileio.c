@@ -22,18 +22,38 @@
 
 #include "internal.h"
 
+int wb_open_read(const char *path)
+{
+    /* O_NONBLOCK: opening a FIFO with no writer must not hang us; it has no
+     * effect on the regular files we go on to read */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
+                            strerror(errno));
+    return fd;
+}
+
 int wb_read_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+    int fd, rc;
+
+    *out = NULL;
+    fd = wb_open_read(path);
+    if (fd < 0)
+        return fd;
+    rc = wb_read_fd(out, out_len, fd, path, max);
+    close(fd);
+    return rc;
+}
+
+int wb_read_fd(char **out, size_t *out_len, int fd, const char *path, size_t max)
 {
     struct stat st;
     char *data = NULL;
     size_t cap, len = 0;
-    int fd, rc = 0;
+    int rc = 0;
 
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
-                            strerror(errno));
     if (fstat(fd, &st) < 0) {
         rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
         goto out;
@@ -88,7 +108,6 @@ int wb_read_file(char **out, size_t *out_len, const char *path, size_t max)
         *out_len = len;
 out:
     wb_free(data);
-    close(fd);
     return rc;
 }
 
@@ -136,8 +155,7 @@ int wb_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         return wb_error_set(WB_ENOMEM, "%s: out of memory", path);
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        rc = wb_error_set(WB_EIO, "%s: cannot create a temporary file: %s", path,
-                          strerror(errno));
+        rc = wb_error_set(WB_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
         goto out;
     }
     if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {

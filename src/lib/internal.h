@@ -20,28 +20,6 @@
 #define WB_INTERNAL __attribute__((visibility("hidden")))
 #else
 #define WB_INTERNAL
-/* --- text (text.c) --- */
-
-/* 1 when the `len` bytes are well-formed UTF-8 (no overlongs, no surrogates,
- * nothing above U+10FFFF), else 0. */
-bool wb_utf8_valid(const char *s, size_t len);
-
-/* A copy of `s` fit to print on one line: backslash, control characters and
- * DEL escaped as \\, \n, \t, \xHH. NULL on allocation failure (wb_free()). */
-char *wb_escape_display(const char *s);
-
-/* Append `s` (`len` bytes of UTF-8) as a JSON string with the minimal
- * escapes of RFC 8785: \" \\ \b \t \n \f \r and \u00xx for other
- * control characters; everything else as is. */
-int wb_buf_json_string(wb_buf *buf, const char *s, size_t len);
-
-/* --- digest helpers (digest.c) --- */
-
-/* Hash `fd` to its end with the caller's context and buffer (reset first),
- * so hashing threads reuse both across files. */
-int wb_digest_fd_buffered(unsigned char *out, uint64_t *bytes_out, wb_digest_ctx *ctx, int fd,
-                          unsigned char *buf, size_t buf_size, const char *name);
-
 #endif
 
 /* --- allocation (alloc.c) --- */
@@ -60,7 +38,7 @@ char *wb_asprintf(const char *fmt, ...) WB_PRINTF(1, 2);
  * after it too, until called again with 0, which turns failures off. Returns
  * how many allocations have been made since the last call. Not thread-safe:
  * for single-threaded tests only. */
-WB_EXTERN size_t wb_alloc_fail_after(size_t n);
+size_t wb_alloc_fail_after(size_t n);
 
 /* size arithmetic that reports overflow instead of wrapping */
 static inline bool wb_add_overflows(size_t a, size_t b, size_t *out)
@@ -96,6 +74,14 @@ void wb_buf_free(wb_buf *buf);
  * (WB_ELIMIT), also when the file grows while being read. */
 int wb_read_file(char **out, size_t *out_len, const char *path, size_t max);
 
+/* The same from an open descriptor (left open); `path` names it in messages. */
+int wb_read_fd(char **out, size_t *out_len, int fd, const char *path, size_t max);
+
+/* open(path) for reading without blocking on FIFOs or becoming a
+ * controlling terminal; returns the descriptor or a negative WB_E* code
+ * with the message set. */
+int wb_open_read(const char *path);
+
 /* Write `len` bytes to `path` atomically: temporary file in the same
  * directory with `mode`, fsync, rename, fsync of the directory. With
  * `overwrite` false an existing `path` is refused (WB_EEXISTS). */
@@ -115,6 +101,10 @@ int wb_base64_decode(unsigned char **out, size_t *out_len, const char *text, siz
 /* 1 when the `len` bytes are well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF), else 0. */
 bool wb_utf8_valid(const char *s, size_t len);
+
+/* Decode one code point from s[0..len) (len >= 1), strictly as above.
+ * Returns the bytes used, or 0 when they are not valid UTF-8. */
+size_t wb_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
 /* A copy of `s` fit to print on one line: backslash, control characters and
  * DEL escaped as \\, \n, \t, \xHH. NULL on allocation failure (wb_free()). */

@@ -6,7 +6,8 @@
  * of one document must not see two different values for a key) and
  * JSON_DECODE_ANY (any value may be the top level); JSON_ALLOW_NUL is not
  * set, so "\u0000" is refused in parsed strings and keys. Errors carry the
- * input's name, line and column.
+ * input's name, line and column, and jansson's text with any control bytes
+ * it quotes from the input escaped.
  *
  * Both encoders walk the jansson tree once, writing into one growable wb_buf.
  * Recursion follows the nesting of the document and is cut at
@@ -90,8 +91,30 @@ typedef struct {
     const json_t *value;
 } member;
 
+/* jansson quotes the offending input in its message ("invalid token near
+ * '...'"); control bytes and DEL from it must not reach a terminal raw. */
+static void escape_controls(char *dst, size_t size, const char *src)
+{
+    size_t o = 0;
+    int n;
+
+    for (; *src && o + 1 < size; src++) {
+        unsigned char c = (unsigned char)*src;
+        if (c >= 0x20 && c != 0x7f) {
+            dst[o++] = (char)c;
+            continue;
+        }
+        n = snprintf(dst + o, size - o, "\\x%02x", c);
+        if (n < 0 || (size_t)n >= size - o)
+            break;
+        o += (size_t)n;
+    }
+    dst[o] = '\0';
+}
+
 int wb_json_parse(json_t **out, const char *buf, size_t len, const char *what)
 {
+    char message[4 * JSON_ERROR_TEXT_LENGTH];
     json_error_t error;
     json_t *root = NULL;
     int rc = 0;
@@ -111,8 +134,9 @@ int wb_json_parse(json_t **out, const char *buf, size_t len, const char *what)
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     if (!root) {
         rc = json_error_code(&error) == json_error_out_of_memory ? WB_ENOMEM : WB_EFORMAT;
-        rc = wb_error_set(rc, "%s: line %d, column %d: %s", what, error.line, error.column,
-                          error.text);
+        escape_controls(message, sizeof(message), error.text);
+        rc =
+            wb_error_set(rc, "%s: line %d, column %d: %s", what, error.line, error.column, message);
         goto out;
     }
     *out = root;
@@ -209,69 +233,6 @@ static int encode_fail(const encoder *enc, int code, const char *fmt, ...)
     return wb_error_set(code, "%s: %s: %s", enc->name, path, message);
 }
 
-/* --- UTF-8 --- */
-
-/* Decode one code point from s[0..len) (len >= 1) strictly per RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF. Returns the
- * number of bytes used, or 0 when the bytes are not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    unsigned char lo = 0x80, hi = 0xbf;
-    size_t need, i;
-    uint32_t value;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        need = 1;
-        value = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        need = 2;
-        value = s[0] & 0x0fu;
-        if (s[0] == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (s[0] == 0xed)
-            hi = 0x9f; /* surrogates */
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        need = 3;
-        value = s[0] & 0x07u;
-        if (s[0] == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (s[0] == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (len <= need)
-        return 0;
-    for (i = 1; i <= need; i++) {
-        if (s[i] < lo || s[i] > hi)
-            return 0;
-        lo = 0x80;
-        hi = 0xbf;
-        value = value << 6 | (s[i] & 0x3fu);
-    }
-    *cp = value;
-    return need + 1;
-}
-
-static bool utf8_valid(const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0, used;
-    uint32_t cp;
-
-    while (i < len) {
-        used = utf8_decode(s + i, len - i, &cp);
-        if (used == 0)
-            return false;
-        i += used;
-    }
-    return true;
-}
-
 /* --- key order --- */
 
 /* OLPC: code point order, which is byte order for UTF-8. */
@@ -311,8 +272,8 @@ static int cmp_jcs_keys(const void *a, const void *b)
     uint32_t cp_s, cp_t;
 
     while (i < x->key_len && j < y->key_len) {
-        used_s = utf8_decode(s + i, x->key_len - i, &cp_s);
-        used_t = utf8_decode(t + j, y->key_len - j, &cp_t);
+        used_s = wb_utf8_decode(s + i, x->key_len - i, &cp_s);
+        used_t = wb_utf8_decode(t + j, y->key_len - j, &cp_t);
         if (used_s == 0 || used_t == 0)
             return cmp_olpc_keys(a, b); /* not reached: keys were validated */
         if (cp_s != cp_t)
@@ -359,7 +320,7 @@ static int encode_string_jcs(encoder *enc, const char *text, size_t len, const c
     if ((rc = wb_buf_putc(&enc->out, '"')) < 0)
         goto out;
     while (i < len) {
-        used = utf8_decode(s + i, len - i, &cp);
+        used = wb_utf8_decode(s + i, len - i, &cp);
         if (used == 0) {
             rc = encode_fail(enc, WB_EFORMAT, "%s is not valid UTF-8 (byte %zu)", what, i);
             goto out;
@@ -588,7 +549,7 @@ static int encode_object(encoder *enc, const json_t *object)
     }
     if (enc->form == CANON_JCS) {
         for (i = 0; i < count; i++) {
-            if (!utf8_valid(members[i].key, members[i].key_len)) {
+            if (!wb_utf8_valid(members[i].key, members[i].key_len)) {
                 step->key = members[i].key;
                 step->key_len = members[i].key_len;
                 rc = encode_fail(enc, WB_EFORMAT, "object key is not valid UTF-8");

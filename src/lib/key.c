@@ -64,28 +64,38 @@ static int crypto_error(const char *what, const char *name)
 const char *wb_key_type_name(wb_key_type type)
 {
     switch (type) {
-    case WB_KEY_ED25519: return "ed25519";
-    case WB_KEY_ECDSA_P256: return "ecdsa-p256";
-    case WB_KEY_RSA_PSS: return "rsa-pss";
-    default: return "unknown";
+    case WB_KEY_ED25519:
+        return "ed25519";
+    case WB_KEY_ECDSA_P256:
+        return "ecdsa-p256";
+    case WB_KEY_RSA_PSS:
+        return "rsa-pss";
+    default:
+        return "unknown";
     }
 }
 
 static const char *default_keytype(wb_key_type type)
 {
     switch (type) {
-    case WB_KEY_ED25519: return "ed25519";
-    case WB_KEY_ECDSA_P256: return "ecdsa";
-    default: return "rsa";
+    case WB_KEY_ED25519:
+        return "ed25519";
+    case WB_KEY_ECDSA_P256:
+        return "ecdsa";
+    default:
+        return "rsa";
     }
 }
 
 static const char *default_scheme(wb_key_type type)
 {
     switch (type) {
-    case WB_KEY_ED25519: return "ed25519";
-    case WB_KEY_ECDSA_P256: return "ecdsa-sha2-nistp256";
-    default: return "rsassa-pss-sha256";
+    case WB_KEY_ED25519:
+        return "ed25519";
+    case WB_KEY_ECDSA_P256:
+        return "ecdsa-sha2-nistp256";
+    default:
+        return "rsassa-pss-sha256";
     }
 }
 
@@ -186,8 +196,9 @@ static int classify(wb_key_type *out, EVP_PKEY *pkey, const char *name)
                                            &group_len) != 1 ||
             (strcmp(group, "prime256v1") != 0 && strcmp(group, "P-256") != 0)) {
             ERR_clear_error();
-            return wb_error_set(WB_EUNSUPPORTED, "%s: ECDSA key on curve %s; only P-256 is supported",
-                                name, group_len ? group : "(unknown)");
+            return wb_error_set(WB_EUNSUPPORTED,
+                                "%s: ECDSA key on curve %s; only P-256 is supported", name,
+                                group_len ? group : "(unknown)");
         }
         *out = WB_KEY_ECDSA_P256;
         return 0;
@@ -381,13 +392,17 @@ static int parse_sslib_object(wb_key **out, const json_t *obj, bool allow_privat
     keyval = json_object_get(obj, "keyval");
     public = json_string_value(json_object_get(keyval, "public"));
     if (!keytype || !scheme || !json_is_object(keyval) || !public)
-        return wb_error_set(WB_EFORMAT, "%s: key needs string fields keytype, scheme and "
-                                        "keyval.public", name);
+        return wb_error_set(WB_EFORMAT,
+                            "%s: key needs string fields keytype, scheme and "
+                            "keyval.public",
+                            name);
     priv_json = json_object_get(keyval, "private");
     if (allow_private && json_is_string(priv_json) && json_string_length(priv_json) > 0)
-        private = json_string_value(priv_json);
+    private = json_string_value(priv_json);
     id_json = json_object_get(obj, "keyid");
-    if (json_is_string(id_json))
+    if (id_json && !json_is_string(id_json))
+        return wb_error_set(WB_EFORMAT, "%s: \"keyid\" must be a string", name);
+    if (id_json)
         file_keyid = json_string_value(id_json);
 
     if (strcmp(keytype, "ed25519") == 0 && strcmp(scheme, "ed25519") == 0) {
@@ -395,7 +410,8 @@ static int parse_sslib_object(wb_key **out, const json_t *obj, bool allow_privat
         size_t raw_len;
         type = WB_KEY_ED25519;
         if (strlen(public) != 64 || wb_hex_decode(raw, sizeof(raw), &raw_len, public, 64) < 0)
-            return wb_error_set(WB_EFORMAT, "%s: ed25519 keyval.public must be 64 hex digits", name);
+            return wb_error_set(WB_EFORMAT, "%s: ed25519 keyval.public must be 64 hex digits",
+                                name);
         pub_pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
         if (!pub_pkey)
             return crypto_error("invalid Ed25519 public key", name);
@@ -453,8 +469,8 @@ static int parse_sslib_object(wb_key **out, const json_t *obj, bool allow_privat
             }
         }
     } else {
-        return wb_error_set(WB_EUNSUPPORTED, "%s: unsupported keytype/scheme %s/%s", name,
-                            keytype, scheme);
+        return wb_error_set(WB_EUNSUPPORTED, "%s: unsupported keytype/scheme %s/%s", name, keytype,
+                            scheme);
     }
     (void)type;
     if (pkey && !same_public(pkey, pub_pkey)) {
@@ -503,8 +519,8 @@ int wb_key_parse(wb_key **out, const char *buf, size_t len, const char *name)
     *out = NULL;
     if (!name)
         name = "key";
-    while (skip < len && (buf[skip] == ' ' || buf[skip] == '\n' || buf[skip] == '\r' ||
-                          buf[skip] == '\t'))
+    while (skip < len &&
+           (buf[skip] == ' ' || buf[skip] == '\n' || buf[skip] == '\r' || buf[skip] == '\t'))
         skip++;
     if (skip < len && buf[skip] == '{') {
         rc = wb_json_parse(&obj, buf, len, name);
@@ -529,15 +545,22 @@ int wb_key_load(wb_key **out, const char *path)
     struct stat st;
     char *buf = NULL;
     size_t len = 0;
-    int rc;
+    int fd, rc;
 
     if (!out || !path)
         return wb_error_set(WB_EINVAL, "key: invalid argument");
     *out = NULL;
-    if (stat(path, &st) < 0)
-        return wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
-                            strerror(errno));
-    rc = wb_read_file(&buf, &len, path, WB_KEY_FILE_MAX);
+    fd = wb_open_read(path);
+    if (fd < 0)
+        return fd;
+    /* the permissions checked are those of the file read: same descriptor */
+    if (fstat(fd, &st) < 0) {
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+        close(fd);
+        return rc;
+    }
+    rc = wb_read_fd(&buf, &len, fd, path, WB_KEY_FILE_MAX);
+    close(fd);
     if (rc < 0)
         return rc;
     rc = wb_key_parse(out, buf, len, path);
@@ -703,8 +726,8 @@ int wb_key_verify(const wb_key *key, const void *msg, size_t len, const unsigned
     if (!key || (!msg && len) || (!sig && sig_len))
         return wb_error_set(WB_EINVAL, "verify: invalid argument");
     if (key->type == WB_KEY_ED25519 && sig_len != 64)
-        return wb_error_set(WB_EVERIFY, "signature by %s has %zu bytes; Ed25519 has 64",
-                            key->keyid, sig_len);
+        return wb_error_set(WB_EVERIFY, "signature by %s has %zu bytes; Ed25519 has 64", key->keyid,
+                            sig_len);
     rc = init_ctx(&ctx, key, false);
     if (rc < 0)
         return rc;
@@ -726,13 +749,21 @@ int wb_keyring_new(wb_keyring **out)
 
 int wb_keyring_add(wb_keyring *ring, wb_key *key)
 {
+    size_t i;
+
     if (!ring || !key) {
         wb_key_free(key);
         return wb_error_set(WB_EINVAL, "keyring: invalid argument");
     }
-    if (wb_keyring_find(ring, key->keyid)) {
-        wb_key_free(key);
-        return 0;
+    /* a key counts once, however its id is spelled: the same key material
+     * under two ids (upper-case hex, another keytype alias, other PEM line
+     * endings) must not count twice toward a threshold */
+    for (i = 0; i < ring->count; i++) {
+        if (strcmp(ring->keys[i]->keyid, key->keyid) == 0 ||
+            same_public(ring->keys[i]->pkey, key->pkey)) {
+            wb_key_free(key);
+            return 0;
+        }
     }
     if (ring->count == ring->cap) {
         size_t cap = ring->cap ? ring->cap * 2 : 4;

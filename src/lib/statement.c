@@ -52,9 +52,12 @@ static void put_mode_field(wb_buf *b, uint32_t mode)
 static const char *source_type_name(wb_tree_source source)
 {
     switch (source) {
-    case WB_TREE_SOURCE_DIRECTORY: return "directory";
-    case WB_TREE_SOURCE_ARCHIVE: return "archive";
-    default: return "file";
+    case WB_TREE_SOURCE_DIRECTORY:
+        return "directory";
+    case WB_TREE_SOURCE_ARCHIVE:
+        return "archive";
+    default:
+        return "file";
     }
 }
 
@@ -272,8 +275,7 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
         return wb_error_set(WB_ENOMEM, "out of memory");
     if ((rc = wb_json_parse(&d->root, payload, len, name)) < 0)
         goto fail;
-    if (!json_is_object(d->root) ||
-        !json_is_string(json_object_get(d->root, "_type")) ||
+    if (!json_is_object(d->root) || !json_is_string(json_object_get(d->root, "_type")) ||
         strcmp(opt_string(d->root, "_type"), WB_STATEMENT_TYPE) != 0) {
         rc = wb_error_set(WB_EFORMAT, "%s: not an in-toto Statement v1 (_type %s expected)", name,
                           WB_STATEMENT_TYPE);
@@ -301,8 +303,7 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
                       !parse_mode(&file_mode, json_object_get(defaults, "file"))) ||
                      (json_object_get(defaults, "directory") &&
                       !parse_mode(&dir_mode, json_object_get(defaults, "directory"))))) {
-        rc = wb_error_set(WB_EFORMAT, "%s: predicate.defaultModes: modes are 4 octal digits",
-                          name);
+        rc = wb_error_set(WB_EFORMAT, "%s: predicate.defaultModes: modes are 4 octal digits", name);
         goto fail;
     }
     d->name = opt_string(predicate, "name");
@@ -343,16 +344,20 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
         size_t got;
         hex_json = json_object_get(json_object_get(s, "digest"), "sha256");
         if (!json_is_object(s) || !safe_relative_path(json_object_get(s, "name"))) {
-            rc = wb_error_set(WB_EFORMAT, "%s: subject %zu: name missing or not a safe relative "
-                                          "path", name, i + 1);
+            rc = wb_error_set(WB_EFORMAT,
+                              "%s: subject %zu: name missing or not a safe relative "
+                              "path",
+                              name, i + 1);
             goto fail;
         }
         e->path = opt_string(s, "name");
         if (!json_is_string(hex_json) || json_string_length(hex_json) != 2 * WB_SHA256_LEN ||
             wb_hex_decode(e->sha256, sizeof(e->sha256), &got, json_string_value(hex_json),
                           2 * WB_SHA256_LEN) < 0) {
-            rc = wb_error_set(WB_EFORMAT, "%s: subject %zu (%s): digest.sha256 must be 64 hex "
-                                          "digits", name, i + 1, e->path);
+            rc = wb_error_set(WB_EFORMAT,
+                              "%s: subject %zu (%s): digest.sha256 must be 64 hex "
+                              "digits",
+                              name, i + 1, e->path);
             goto fail;
         }
         e->type = WB_TREE_FILE;
@@ -363,8 +368,7 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
     qsort(d->entries, d->count, sizeof(*d->entries), expected_cmp);
     for (i = 0; i + 1 < d->count; i++)
         if (strcmp(d->entries[i].path, d->entries[i + 1].path) == 0) {
-            rc = wb_error_set(WB_EFORMAT, "%s: subject %s appears twice", name,
-                              d->entries[i].path);
+            rc = wb_error_set(WB_EFORMAT, "%s: subject %s appears twice", name, d->entries[i].path);
             goto fail;
         }
     /* predicate entries: mode overrides for files, then the other kinds */
@@ -373,15 +377,19 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
         const char *type = opt_string(pe, "type");
         expected_entry *e;
         if (!json_is_object(pe) || !safe_relative_path(json_object_get(pe, "path")) || !type) {
-            rc = wb_error_set(WB_EFORMAT, "%s: predicate.entries[%zu]: needs a safe relative "
-                                          "path and a type", name, i);
+            rc = wb_error_set(WB_EFORMAT,
+                              "%s: predicate.entries[%zu]: needs a safe relative "
+                              "path and a type",
+                              name, i);
             goto fail;
         }
         if (strcmp(type, "file") == 0) {
             e = expected_find(d, opt_string(pe, "path"));
             if (!e || !parse_mode(&e->mode, json_object_get(pe, "mode"))) {
-                rc = wb_error_set(WB_EFORMAT, "%s: predicate.entries[%zu]: a file entry needs a "
-                                              "subject of the same name and a mode", name, i);
+                rc = wb_error_set(WB_EFORMAT,
+                                  "%s: predicate.entries[%zu]: a file entry needs a "
+                                  "subject of the same name and a mode",
+                                  name, i);
                 goto fail;
             }
             continue;
@@ -401,8 +409,10 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
             json_t *target = json_object_get(pe, "target");
             if (!json_is_string(target) ||
                 strlen(json_string_value(target)) != json_string_length(target)) {
-                rc = wb_error_set(WB_EFORMAT, "%s: predicate.entries[%zu]: a symlink needs a "
-                                              "target", name, i);
+                rc = wb_error_set(WB_EFORMAT,
+                                  "%s: predicate.entries[%zu]: a symlink needs a "
+                                  "target",
+                                  name, i);
                 goto fail;
             }
             e->type = WB_TREE_SYMLINK;
@@ -430,17 +440,50 @@ fail:
     return rc;
 }
 
-const char *wb_delivery_name(const wb_delivery *d) { return d->name; }
-const char *wb_delivery_version(const wb_delivery *d) { return d->version; }
-const char *wb_delivery_supplier(const wb_delivery *d) { return d->supplier; }
-const char *wb_delivery_site(const wb_delivery *d) { return d->site; }
-const char *wb_delivery_created(const wb_delivery *d) { return d->created; }
-const char *wb_delivery_source_type(const wb_delivery *d) { return d->source_type; }
-const char *wb_delivery_source_name(const wb_delivery *d) { return d->source_name; }
-uint64_t wb_delivery_file_count(const wb_delivery *d) { return d->file_count; }
-uint64_t wb_delivery_total_bytes(const wb_delivery *d) { return d->total_bytes; }
-size_t wb_delivery_symlink_count(const wb_delivery *d) { return d->symlinks; }
-size_t wb_delivery_empty_dir_count(const wb_delivery *d) { return d->empty_dirs; }
+const char *wb_delivery_name(const wb_delivery *d)
+{
+    return d->name;
+}
+const char *wb_delivery_version(const wb_delivery *d)
+{
+    return d->version;
+}
+const char *wb_delivery_supplier(const wb_delivery *d)
+{
+    return d->supplier;
+}
+const char *wb_delivery_site(const wb_delivery *d)
+{
+    return d->site;
+}
+const char *wb_delivery_created(const wb_delivery *d)
+{
+    return d->created;
+}
+const char *wb_delivery_source_type(const wb_delivery *d)
+{
+    return d->source_type;
+}
+const char *wb_delivery_source_name(const wb_delivery *d)
+{
+    return d->source_name;
+}
+uint64_t wb_delivery_file_count(const wb_delivery *d)
+{
+    return d->file_count;
+}
+uint64_t wb_delivery_total_bytes(const wb_delivery *d)
+{
+    return d->total_bytes;
+}
+size_t wb_delivery_symlink_count(const wb_delivery *d)
+{
+    return d->symlinks;
+}
+size_t wb_delivery_empty_dir_count(const wb_delivery *d)
+{
+    return d->empty_dirs;
+}
 
 size_t wb_delivery_exclude_count(const wb_delivery *d)
 {
@@ -457,11 +500,16 @@ const char *wb_delivery_exclude(const wb_delivery *d, size_t i)
 const char *wb_diff_kind_name(wb_diff_kind kind)
 {
     switch (kind) {
-    case WB_DIFF_MODIFIED: return "modified";
-    case WB_DIFF_MISSING: return "missing";
-    case WB_DIFF_UNEXPECTED: return "unexpected";
-    case WB_DIFF_MODE: return "mode changed";
-    case WB_DIFF_SYMLINK: return "symlink changed";
+    case WB_DIFF_MODIFIED:
+        return "modified";
+    case WB_DIFF_MISSING:
+        return "missing";
+    case WB_DIFF_UNEXPECTED:
+        return "unexpected";
+    case WB_DIFF_MODE:
+        return "mode changed";
+    case WB_DIFF_SYMLINK:
+        return "symlink changed";
     }
     return "changed";
 }
@@ -498,9 +546,12 @@ static void diff_add(diff_list *list, wb_diff_kind kind, const char *path, const
 static const char *kind_word(wb_tree_entry_type type)
 {
     switch (type) {
-    case WB_TREE_FILE: return "file";
-    case WB_TREE_DIRECTORY: return "directory";
-    default: return "symlink";
+    case WB_TREE_FILE:
+        return "file";
+    case WB_TREE_DIRECTORY:
+        return "directory";
+    default:
+        return "symlink";
     }
 }
 

@@ -9,42 +9,63 @@
 
 #include "internal.h"
 
+/* Decode one code point from s[0..len) (len >= 1) strictly per RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. Returns the
+ * number of bytes used, or 0 when the bytes are not valid UTF-8. */
+size_t wb_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t need, i;
+    uint32_t value;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        need = 1;
+        value = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        need = 2;
+        value = s[0] & 0x0fu;
+        if (s[0] == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (s[0] == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        need = 3;
+        value = s[0] & 0x07u;
+        if (s[0] == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (s[0] == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (len <= need)
+        return 0;
+    for (i = 1; i <= need; i++) {
+        if (s[i] < lo || s[i] > hi)
+            return 0;
+        lo = 0x80;
+        hi = 0xbf;
+        value = value << 6 | (s[i] & 0x3fu);
+    }
+    *cp = value;
+    return need + 1;
+}
+
 bool wb_utf8_valid(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        unsigned char c = *p;
-        size_t need;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            need = 1;
-            cp = c & 0x1f;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            need = 2;
-            cp = c & 0x0f;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            need = 3;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, used;
+    uint32_t cp;
+
+    while (i < len) {
+        used = wb_utf8_decode(p + i, len - i, &cp);
+        if (used == 0)
             return false;
-        }
-        if ((size_t)(end - p) <= need)
-            return false;
-        for (size_t i = 1; i <= need; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        p += need + 1;
+        i += used;
     }
     return true;
 }
@@ -80,13 +101,27 @@ int wb_buf_json_string(wb_buf *buf, const char *s, size_t len)
         const char *esc = NULL;
         char hex[8];
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\f': esc = "\\f"; break;
-        case '\r': esc = "\\r"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
         default:
             if (c < 0x20) {
                 snprintf(hex, sizeof(hex), "\\u%04x", c);

@@ -43,13 +43,13 @@
 #include "internal.h"
 #include "waybill/tree.h"
 
-#define ENTRY_CHUNK    4096
-#define ARENA_BLOCK    (1u << 20)
-#define QUEUE_CAP      1024
-#define HASH_BUF_SIZE  (1u << 20)
-#define MAX_DEPTH      4096
-#define MAX_LINK_SIZE  4096
-#define MAX_THREADS    64
+#define ENTRY_CHUNK   4096
+#define ARENA_BLOCK   (1u << 20)
+#define QUEUE_CAP     1024
+#define HASH_BUF_SIZE (1u << 20)
+#define MAX_DEPTH     4096
+#define MAX_LINK_SIZE 4096
+#define MAX_THREADS   64
 
 typedef struct arena_block {
     struct arena_block *next;
@@ -255,8 +255,9 @@ static int check_name(const char *path, size_t len)
 {
     if (!wb_utf8_valid(path, len)) {
         char *shown = wb_escape_display(path);
-        int rc = wb_error_set(WB_EFORMAT, "%s: the name is not valid UTF-8; rename it or exclude it",
-                              shown ? shown : "(name)");
+        int rc =
+            wb_error_set(WB_EFORMAT, "%s: the name is not valid UTF-8; rename it or exclude it",
+                         shown ? shown : "(name)");
         wb_free(shown);
         return rc;
     }
@@ -417,8 +418,8 @@ static void *hash_worker(void *arg)
             run_fail(run, wb_error_set(WB_EIO, "%s: no longer a regular file", entry->path));
             break;
         }
-        if (wb_digest_fd_buffered(entry->sha256, &bytes, ctx, fd, buf, HASH_BUF_SIZE,
-                                  entry->path) < 0) {
+        if (wb_digest_fd_buffered(entry->sha256, &bytes, ctx, fd, buf, HASH_BUF_SIZE, entry->path) <
+            0) {
             close(fd);
             run_fail(run, wb_error_last_code());
             break;
@@ -689,8 +690,10 @@ static int normalise_member(wb_buf *out, const char *name)
         size_t len = slash ? (size_t)(slash - p) : strlen(p);
         if (len == 2 && p[0] == '.' && p[1] == '.') {
             char *shown = wb_escape_display(name);
-            int rc = wb_error_set(WB_EFORMAT, "%s: name with a '..' component in the archive; "
-                                              "refusing it", shown ? shown : "(name)");
+            int rc = wb_error_set(WB_EFORMAT,
+                                  "%s: name with a '..' component in the archive; "
+                                  "refusing it",
+                                  shown ? shown : "(name)");
             wb_free(shown);
             return rc;
         }
@@ -757,8 +760,7 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
     archive_read_support_format_zip(ar);
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        rc = wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path,
-                          strerror(errno));
+        rc = wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (archive_read_open_fd(ar, fd, 1 << 20) != ARCHIVE_OK) {
@@ -790,8 +792,9 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
                 goto fail_member;
             target = find_unsorted(tree, link.data);
             if (!target || target->type != WB_TREE_FILE) {
-                rc = wb_error_set(WB_EFORMAT, "%s: hard link to '%s', which is not a file "
-                                              "earlier in the archive; refusing it",
+                rc = wb_error_set(WB_EFORMAT,
+                                  "%s: hard link to '%s', which is not a file "
+                                  "earlier in the archive; refusing it",
                                   name.data, link.data);
                 goto out;
             }
@@ -892,7 +895,7 @@ static bool has_suffix(const char *s, const char *suffix)
 
 static bool archive_name(const char *path)
 {
-    static const char *const suffixes[] = {".tar",     ".tar.gz", ".tgz",  ".tar.xz", ".txz",
+    static const char *const suffixes[] = {".tar",     ".tar.gz", ".tgz",     ".tar.xz", ".txz",
                                            ".tar.zst", ".tzst",   ".tar.bz2", ".zip"};
     size_t i;
     for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
