@@ -28,7 +28,7 @@ WB_BEGIN_DECLS
 #define WB_STATEMENT_MAX_SIZE ((size_t)768 << 20)
 
 typedef struct {
-    const char *name;          /* delivery name; NULL: the base name of the path */
+    const char *name;          /* delivery name; NULL: source_name */
     const char *version;       /* may be NULL */
     const char *supplier;      /* supplier's name; may be NULL */
     const char *site;          /* recipient site; may be NULL */

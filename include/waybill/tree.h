@@ -33,6 +33,8 @@ typedef enum {
     WB_TREE_FILE = 1,
     WB_TREE_DIRECTORY = 2,
     WB_TREE_SYMLINK = 3,
+    WB_TREE_OTHER = 4, /* a device, FIFO or socket, or a name that is not UTF-8
+                          (only with wb_tree_options.record_foreign) */
 } wb_tree_entry_type;
 
 typedef enum {
@@ -63,6 +65,11 @@ typedef struct {
     const char *const *excludes;
     size_t nexcludes;
     unsigned threads; /* hashing threads; 0: one per online core */
+    /* Record what a delivery cannot hold (devices, FIFOs, sockets, names
+     * that are not valid UTF-8) as WB_TREE_OTHER entries, never opened or
+     * descended into, instead of refusing the tree: verify uses this to
+     * report them as differences along with everything else. */
+    bool record_foreign;
     /* called about 5 times a second from a helper thread while hashing */
     void (*progress)(const wb_tree_progress *progress, void *payload);
     void *payload;

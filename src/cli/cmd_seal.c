@@ -239,8 +239,9 @@ static int run(int argc, char **argv)
     } else {
         char bytes[32];
         cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
-        printf("sealed %s: %llu files, %s -> %s\n", info.name,
-               (unsigned long long)wb_tree_file_count(tree), bytes, out_path);
+        printf("sealed %s: %llu file%s, %s -> %s\n", info.name,
+               (unsigned long long)wb_tree_file_count(tree),
+               wb_tree_file_count(tree) == 1 ? "" : "s", bytes, out_path);
         for (i = 0; i < key_paths.count; i++)
             printf("signed by: %s\n", keyids[i]);
     }

@@ -30,11 +30,25 @@ static const char usage[] =
     "  -q, --quiet          no progress bar\n"
     "      --json           the verdict and differences as JSON\n";
 
+/* JSON strings are UTF-8: a name that is not (only found by verify, as an
+ * unexpected entry) is given in its escaped display form */
+static json_t *path_json(const char *path)
+{
+    json_t *value = json_string(path);
+    char *shown;
+    if (value)
+        return value;
+    shown = wb_path_display(path);
+    value = shown ? json_string(shown) : NULL;
+    wb_free(shown);
+    return value;
+}
+
 static json_t *diff_json(const wb_diff *d)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s?}", "kind", wb_diff_kind_name(d->kind), "path", d->path,
-                     "expected", d->expected[0] ? d->expected : NULL, "actual",
-                     d->actual[0] ? d->actual : NULL);
+    return json_pack("{s:s, s:o, s:o?, s:o?}", "kind", wb_diff_kind_name(d->kind), "path",
+                     path_json(d->path), "expected", d->expected[0] ? path_json(d->expected) : NULL,
+                     "actual", d->actual[0] ? path_json(d->actual) : NULL);
 }
 
 static int run(int argc, char **argv)
@@ -148,6 +162,7 @@ static int run(int argc, char **argv)
     for (i = 0; i < opts.nexcludes; i++)
         excludes[i] = wb_delivery_exclude(delivery, i);
     opts.excludes = excludes;
+    opts.record_foreign = true; /* report FIFOs and non-UTF-8 names, don't stop at them */
 
     cli_progress_init(&bar, &opts, quiet);
     rc = wb_tree_hash(&tree, path, &opts);
@@ -195,8 +210,9 @@ static int run(int argc, char **argv)
     } else {
         char bytes[32];
         cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
-        printf("%s: verified: %llu files, %s match %s\n", path,
-               (unsigned long long)wb_tree_file_count(tree), bytes, waybill_path);
+        printf("%s: verified: %llu file%s, %s match %s\n", path,
+               (unsigned long long)wb_tree_file_count(tree),
+               wb_tree_file_count(tree) == 1 ? "" : "s", bytes, waybill_path);
         for (i = 0; i < result->nsigs; i++)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 printf("signed by: %s\n", result->sigs[i].keyid);

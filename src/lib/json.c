@@ -131,6 +131,13 @@ int wb_json_parse(json_t **out, const char *buf, size_t len, const char *what)
         rc = wb_error_set(WB_EFORMAT, "%s: empty input, expected a JSON value", what);
         goto out;
     }
+    /* JSON text never holds a raw NUL; jansson 2.14 drops one that follows a
+     * number ([1,2<NUL>,3] reads as [1,2,3]), so refuse it before parsing */
+    if (memchr(buf, '\0', len)) {
+        rc = wb_error_set(WB_EFORMAT, "%s: byte %zu: a NUL byte is not allowed in JSON", what,
+                          (size_t)((const char *)memchr(buf, '\0', len) - buf));
+        goto out;
+    }
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     if (!root) {
         rc = json_error_code(&error) == json_error_out_of_memory ? WB_ENOMEM : WB_EFORMAT;
@@ -459,12 +466,19 @@ static int encode_integer(encoder *enc, json_int_t value)
 {
     int rc = 0;
 
+    /* JCS numbers are IEEE 754 doubles: an integer is written when the
+     * double holds it exactly (its ECMAScript form is then its decimal
+     * digits, all integers below 2^63 being under 1e21), and refused when
+     * the conversion would round it */
     if (enc->form == CANON_JCS && (value > JCS_MAX_SAFE_INTEGER || value < -JCS_MAX_SAFE_INTEGER)) {
-        rc = encode_fail(enc, WB_EFORMAT,
-                         "integer %" JSON_INTEGER_FORMAT
-                         " is outside +-(2^53-1) and cannot be represented exactly",
-                         value);
-        goto out;
+        double d = (double)value;
+        if (d >= 9223372036854775808.0 || d < -9223372036854775808.0 || (json_int_t)d != value) {
+            rc = encode_fail(enc, WB_EFORMAT,
+                             "integer %" JSON_INTEGER_FORMAT
+                             " is not exactly representable as an IEEE 754 double",
+                             value);
+            goto out;
+        }
     }
     rc = wb_buf_printf(&enc->out, "%" JSON_INTEGER_FORMAT, value);
 out:

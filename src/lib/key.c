@@ -324,6 +324,8 @@ static bool contains(const char *buf, size_t len, const char *needle)
     return memmem(buf, len, needle, strlen(needle)) != NULL;
 }
 
+static int check_pair(EVP_PKEY *pkey, wb_key_type type, const char *name);
+
 static int parse_pem(wb_key **out, const char *buf, size_t len, const char *name)
 {
     BIO *bio;
@@ -350,6 +352,16 @@ static int parse_pem(wb_key **out, const char *buf, size_t len, const char *name
         return wb_error_set(WB_EFORMAT, "%s: not a valid PEM %s key", name,
                             private_key ? "private" : "public");
     }
+    if (private_key) {
+        wb_key_type type;
+        int rc = classify(&type, pkey, name);
+        if (rc == 0)
+            rc = check_pair(pkey, type, name);
+        if (rc < 0) {
+            EVP_PKEY_free(pkey);
+            return rc;
+        }
+    }
     return key_wrap(out, pkey, private_key, NULL, NULL, NULL, name);
 }
 
@@ -373,6 +385,30 @@ static int same_public(EVP_PKEY *a, EVP_PKEY *b)
     int r = EVP_PKEY_eq(a, b);
     ERR_clear_error();
     return r == 1;
+}
+
+/* Refuse a private key whose halves do not belong together: it would sign
+ * what its own public key (and so its id) does not verify. OpenSSL's
+ * pairwise check covers EC and RSA; a sign-and-verify round trip covers
+ * every type, Ed25519 included. */
+static int check_pair(EVP_PKEY *pkey, wb_key_type type, const char *name)
+{
+    static const unsigned char probe[] = "waybill key pairwise check";
+    wb_key tmp = {.type = type, .pkey = pkey, .has_private = true, .keyid = "(pairwise check)"};
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    int ok;
+
+    if (wb_key_sign(&sig, &sig_len, &tmp, probe, sizeof(probe)) < 0) {
+        ERR_clear_error();
+        return wb_error_set(WB_EFORMAT, "%s: the private key cannot sign; it is malformed", name);
+    }
+    ok = wb_key_verify(&tmp, probe, sizeof(probe), sig, sig_len) == 0;
+    wb_free(sig);
+    if (!ok)
+        return wb_error_set(WB_EFORMAT,
+                            "%s: the private key does not match its public key; refusing it", name);
+    return 0;
 }
 
 /* A securesystemslib key object; `allow_private` also reads keyval.private. */
@@ -472,7 +508,29 @@ static int parse_sslib_object(wb_key **out, const json_t *obj, bool allow_privat
         return wb_error_set(WB_EUNSUPPORTED, "%s: unsupported keytype/scheme %s/%s", name, keytype,
                             scheme);
     }
-    (void)type;
+    {
+        /* the declared algorithm must be the one the key material is */
+        wb_key_type found;
+        if ((rc = classify(&found, pub_pkey, name)) < 0)
+            goto out;
+        if (found != type) {
+            rc = wb_error_set(WB_EFORMAT, "%s: keytype %s / scheme %s, but the public key is %s",
+                              name, keytype, scheme, wb_key_type_name(found));
+            goto out;
+        }
+        if (pkey) {
+            if ((rc = classify(&found, pkey, name)) < 0)
+                goto out;
+            if (found != type) {
+                rc = wb_error_set(WB_EFORMAT,
+                                  "%s: keytype %s / scheme %s, but the private key is %s", name,
+                                  keytype, scheme, wb_key_type_name(found));
+                goto out;
+            }
+            if ((rc = check_pair(pkey, type, name)) < 0)
+                goto out;
+        }
+    }
     if (pkey && !same_public(pkey, pub_pkey)) {
         rc = wb_error_set(WB_EFORMAT, "%s: keyval.private does not belong to keyval.public", name);
         goto out;

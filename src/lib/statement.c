@@ -97,7 +97,11 @@ int wb_delivery_statement(char **out, size_t *out_len, const wb_tree *tree,
             goto nomem;
     }
     wb_buf_puts(&b, "],\"predicateType\":\"" WB_DELIVERY_PREDICATE_TYPE "\",\"predicate\":{");
-    put_string_field(&b, "name", info->name ? info->name : "", false);
+    put_string_field(&b, "name",
+                     info->name          ? info->name
+                     : info->source_name ? info->source_name
+                                         : "",
+                     false);
     if (info->version)
         put_string_field(&b, "version", info->version, true);
     wb_buf_puts(&b, ",\"supplier\":{");
@@ -162,6 +166,8 @@ int wb_delivery_statement(char **out, size_t *out_len, const wb_tree *tree,
             put_string_field(&b, "type", "symlink", true);
             put_string_field(&b, "target", e->target, true);
             break;
+        case WB_TREE_OTHER:
+            break;
         }
         wb_buf_putc(&b, '}');
         if (b.failed)
@@ -183,6 +189,7 @@ typedef struct {
     unsigned char sha256[WB_SHA256_LEN];
     const char *target;
     bool empty;
+    bool mode_listed; /* a file entry of the predicate set the mode */
 } expected_entry;
 
 struct wb_delivery {
@@ -191,6 +198,7 @@ struct wb_delivery {
     size_t count;
     const char *name, *version, *supplier, *site, *created, *source_type, *source_name;
     uint64_t file_count, total_bytes;
+    uint32_t dir_mode; /* defaultModes.directory */
     json_t *excludes;
     size_t symlinks, empty_dirs;
 };
@@ -306,6 +314,7 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
         rc = wb_error_set(WB_EFORMAT, "%s: predicate.defaultModes: modes are 4 octal digits", name);
         goto fail;
     }
+    d->dir_mode = dir_mode;
     d->name = opt_string(predicate, "name");
     d->version = opt_string(predicate, "version");
     d->supplier = opt_string(json_object_get(predicate, "supplier"), "name");
@@ -385,6 +394,13 @@ int wb_delivery_parse(wb_delivery **out, const void *payload, size_t len, const 
         }
         if (strcmp(type, "file") == 0) {
             e = expected_find(d, opt_string(pe, "path"));
+            if (e && e->mode_listed) {
+                rc = wb_error_set(WB_EFORMAT, "%s: predicate.entries[%zu]: %s is listed twice",
+                                  name, i, e->path);
+                goto fail;
+            }
+            if (e)
+                e->mode_listed = true;
             if (!e || !parse_mode(&e->mode, json_object_get(pe, "mode"))) {
                 rc = wb_error_set(WB_EFORMAT,
                                   "%s: predicate.entries[%zu]: a file entry needs a "
@@ -578,6 +594,7 @@ static void compare_pair(diff_list *list, const expected_entry *e, const wb_tree
             diff_add(list, WB_DIFF_SYMLINK, a->path, e->target, a->target);
         return;
     case WB_TREE_DIRECTORY:
+    case WB_TREE_OTHER:
         break;
     }
     if (e->mode != a->mode) {
@@ -611,12 +628,16 @@ int wb_delivery_compare(wb_diff **out, size_t *count, const wb_delivery *d, cons
             diff_add(&list, WB_DIFF_MISSING, e->path, kind_word(e->type), NULL);
             i++;
         } else if (c > 0) {
-            if (a->type != WB_TREE_DIRECTORY) {
+            if (a->type != WB_TREE_DIRECTORY && e && inside(a->path, e->path)) {
+                /* a directory the waybill implies became a file or a symlink */
+                diff_add(&list, a->type == WB_TREE_SYMLINK ? WB_DIFF_SYMLINK : WB_DIFF_MODIFIED,
+                         a->path, "directory", kind_word(a->type));
+            } else if (a->type != WB_TREE_DIRECTORY) {
                 diff_add(&list, WB_DIFF_UNEXPECTED, a->path, NULL, kind_word(a->type));
             } else if (e && inside(a->path, e->path)) {
                 /* a directory the waybill implies by its contents */
-                if (a->mode != DEFAULT_DIR_MODE) {
-                    snprintf(want, sizeof(want), "%04o", DEFAULT_DIR_MODE);
+                if (a->mode != d->dir_mode) {
+                    snprintf(want, sizeof(want), "%04o", d->dir_mode);
                     snprintf(got, sizeof(got), "%04o", a->mode);
                     diff_add(&list, WB_DIFF_MODE, a->path, want, got);
                 }

@@ -72,10 +72,27 @@ bool wb_utf8_valid(const char *s, size_t len)
 
 char *wb_escape_display(const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0;
     wb_buf out = {0};
     char *result = NULL;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+
+    while (i < len) {
+        unsigned char c = p[i];
+        uint32_t cp;
+        size_t used;
+        if (c >= 0x80) {
+            /* valid UTF-8 passes; a byte that is not part of it is shown as \xHH */
+            used = wb_utf8_decode(p + i, len - i, &cp);
+            if (used) {
+                wb_buf_append(&out, p + i, used);
+                i += used;
+            } else {
+                wb_buf_printf(&out, "\\x%02x", c);
+                i++;
+            }
+            continue;
+        }
         if (c == '\\')
             wb_buf_puts(&out, "\\\\");
         else if (c == '\n')
@@ -86,6 +103,7 @@ char *wb_escape_display(const char *s)
             wb_buf_printf(&out, "\\x%02x", c);
         else
             wb_buf_putc(&out, (char)c);
+        i++;
     }
     if (wb_buf_detach(&out, &result, NULL) < 0)
         return NULL;

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <locale.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -39,6 +40,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 #include "internal.h"
 #include "waybill/tree.h"
@@ -517,12 +519,21 @@ static int walk_directory(run_state *run)
             }
             if (excluded(run->opts, child.data))
                 continue;
-            if ((rc = check_name(child.data, child.len - 1)) < 0)
-                break;
             if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 rc = wb_error_set(WB_EIO, "%s: %s", child.data, strerror(errno));
                 break;
             }
+            if (run->opts->record_foreign &&
+                (!wb_utf8_valid(child.data, child.len - 1) ||
+                 !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))) {
+                if (!tree_add(tree, child.data, child.len - 1, WB_TREE_OTHER, st.st_mode)) {
+                    rc = wb_error_set(WB_ENOMEM, "out of memory");
+                    break;
+                }
+                continue;
+            }
+            if ((rc = check_name(child.data, child.len - 1)) < 0)
+                break;
             if (S_ISREG(st.st_mode)) {
                 entry = tree_add(tree, child.data, child.len - 1, WB_TREE_FILE, st.st_mode);
                 if (!entry) {
@@ -670,6 +681,15 @@ out:
 
 /* ---------- archives ---------- */
 
+static int tree_new(wb_tree **out, wb_tree_source source)
+{
+    *out = wb_calloc(1, sizeof(**out));
+    if (!*out)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    (*out)->source = source;
+    return 0;
+}
+
 /* Normalise an archive member name into `out`; refuse escapes. An empty
  * result means the archive's root. */
 static int normalise_member(wb_buf *out, const char *name)
@@ -731,16 +751,145 @@ static bool excluded_with_parents(const wb_tree_options *opts, char *path)
     return false;
 }
 
-static const wb_tree_entry *find_unsorted(const wb_tree *tree, const char *path)
+/* An index of the archive's regular files by path, for hard links: open
+ * addressing, FNV-1a, grown at half full, so hostile archives full of hard
+ * links cost linear time, not quadratic. */
+typedef struct {
+    wb_tree_entry **slots;
+    size_t cap, used;
+} file_index;
+
+static uint64_t path_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static wb_tree_entry *index_find(const file_index *index, const char *path)
 {
     size_t i;
-    /* hard links are rare: a linear scan keeps the common path free of an index */
-    for (i = tree->count; i-- > 0;) {
-        const wb_tree_entry *e = &tree->chunks[i / ENTRY_CHUNK][i % ENTRY_CHUNK];
-        if (strcmp(e->path, path) == 0)
-            return e;
-    }
+    if (!index->cap)
+        return NULL;
+    for (i = path_hash(path) & (index->cap - 1); index->slots[i]; i = (i + 1) & (index->cap - 1))
+        if (strcmp(index->slots[i]->path, path) == 0)
+            return index->slots[i];
     return NULL;
+}
+
+static int index_put(file_index *index, wb_tree_entry *entry)
+{
+    size_t i;
+    if ((index->used + 1) * 2 > index->cap) {
+        size_t cap = index->cap ? index->cap * 2 : 1024, k;
+        wb_tree_entry **slots = wb_calloc(cap, sizeof(*slots));
+        if (!slots)
+            return wb_error_set(WB_ENOMEM, "out of memory");
+        for (k = 0; k < index->cap; k++) {
+            wb_tree_entry *e = index->slots[k];
+            if (!e)
+                continue;
+            for (i = path_hash(e->path) & (cap - 1); slots[i]; i = (i + 1) & (cap - 1))
+                ;
+            slots[i] = e;
+        }
+        wb_free(index->slots);
+        index->slots = slots;
+        index->cap = cap;
+    }
+    for (i = path_hash(entry->path) & (index->cap - 1); index->slots[i];
+         i = (i + 1) & (index->cap - 1))
+        ;
+    index->slots[i] = entry;
+    index->used++;
+    return 0;
+}
+
+/* Hash one regular member's data; holes of sparse members are zeros, as
+ * they read on disk, and the file runs to its recorded size. */
+static int hash_member_data(wb_tree_entry *entry, struct archive *ar, struct archive_entry *ae,
+                            wb_digest_ctx *ctx, const char *path)
+{
+    static const unsigned char zeros[65536];
+    const void *block;
+    size_t size;
+    la_int64_t offset;
+    uint64_t pos = 0, declared = 0;
+    int r;
+
+    if (archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0)
+        declared = (uint64_t)archive_entry_size(ae);
+    while ((r = archive_read_data_block(ar, &block, &size, &offset)) == ARCHIVE_OK) {
+        if (offset < 0 || (uint64_t)offset < pos || (declared && (uint64_t)offset > declared))
+            return wb_error_set(WB_EFORMAT, "%s: %s: data blocks out of order", path, entry->path);
+        while (pos < (uint64_t)offset) {
+            size_t n = (uint64_t)offset - pos > sizeof(zeros) ? sizeof(zeros)
+                                                              : (size_t)((uint64_t)offset - pos);
+            if (wb_digest_update(ctx, zeros, n) < 0)
+                return WB_ECRYPTO;
+            pos += n;
+        }
+        if (wb_digest_update(ctx, block, size) < 0)
+            return WB_ECRYPTO;
+        pos += size;
+    }
+    if (r != ARCHIVE_EOF)
+        return wb_error_set(WB_EFORMAT, "%s: %s: %s", path, entry->path, archive_error_string(ar));
+    while (pos < declared) {
+        size_t n = declared - pos > sizeof(zeros) ? sizeof(zeros) : (size_t)(declared - pos);
+        if (wb_digest_update(ctx, zeros, n) < 0)
+            return WB_ECRYPTO;
+        pos += n;
+    }
+    entry->size = pos;
+    return wb_digest_final(ctx, entry->sha256);
+}
+
+/* libarchive (3.6) does not check gzip's trailer (CRC-32 and length), so
+ * a corrupted .tar.gz would be read, and sealed, as if it were sound. When
+ * the file is gzip, one pass through zlib checks every member's trailer
+ * first. It costs a second decompression, which is cheap next to hashing
+ * what it yields, and only gzip needs it: xz, zstd, bzip2 and zip carry
+ * checks that libarchive verifies. */
+static int check_gzip(int fd, const char *path)
+{
+    unsigned char magic[2];
+    unsigned char *buf = NULL;
+    gzFile gz;
+    int copy, n, errnum = Z_OK, rc = 0;
+    const char *message;
+
+    if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+        return 0;
+    copy = dup(fd);
+    if (copy < 0)
+        return wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+    gz = gzdopen(copy, "rb");
+    buf = wb_malloc(1 << 20);
+    if (!gz || !buf) {
+        if (gz)
+            gzclose(gz);
+        else
+            close(copy);
+        wb_free(buf);
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    }
+    gzbuffer(gz, 1 << 20);
+    while ((n = gzread(gz, buf, 1 << 20)) > 0)
+        ;
+    message = gzerror(gz, &errnum);
+    if (message && strncmp(message, "<fd:", 4) == 0 && strstr(message, ": "))
+        message = strstr(message, ": ") + 2; /* zlib names the descriptor */
+    if (n < 0 || errnum != Z_OK)
+        rc = wb_error_set(WB_EFORMAT, "%s: corrupt gzip data: %s", path,
+                          message && *message ? message : "read error");
+    gzclose(gz);
+    wb_free(buf);
+    /* the duplicate shared the file offset: rewind for libarchive */
+    if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+    return rc;
 }
 
 static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *opts)
@@ -750,19 +899,38 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
     wb_digest_ctx *ctx = NULL;
     wb_buf name = {0}, link = {0};
     wb_tree_progress progress = {0};
+    file_index files = {0};
+    wb_tree *shadow = NULL;
     int fd = -1, rc = 0, r;
+    /* libarchive converts member names through the thread's locale; in the
+     * C locale a zip's UTF-8 names do not convert and come back NULL. A
+     * thread-local UTF-8 locale for the read leaves the caller's alone. */
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    locale_t previous = utf8 ? uselocale(utf8) : (locale_t)0;
 
-    if (!ar)
-        return wb_error_set(WB_ENOMEM, "out of memory");
+    if (!ar) {
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+        goto restore_locale;
+    }
+    if ((rc = tree_new(&shadow, WB_TREE_SOURCE_ARCHIVE)) < 0) {
+        archive_read_free(ar);
+        goto restore_locale;
+    }
     archive_read_support_filter_all(ar);
     archive_read_support_format_tar(ar);
     archive_read_support_format_gnutar(ar);
     archive_read_support_format_zip(ar);
+    /* read past tar's end-of-archive blocks: members hidden after them are
+     * extracted by `tar -i` and other readers, so they must be sealed (or
+     * reported by verify) too */
+    archive_read_set_format_option(ar, "tar", "read_concatenated_archives", "1");
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         rc = wb_error_set(errno == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: %s", path, strerror(errno));
         goto out;
     }
+    if ((rc = check_gzip(fd, path)) < 0)
+        goto out;
     if (archive_read_open_fd(ar, fd, 1 << 20) != ARCHIVE_OK) {
         rc = wb_error_set(WB_EFORMAT, "%s: not a readable archive: %s", path,
                           archive_error_string(ar));
@@ -777,64 +945,71 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
         mode_t type = archive_entry_filetype(ae);
         uint32_t mode = (uint32_t)archive_entry_perm(ae);
         wb_tree_entry *entry;
+        bool skip;
+        wb_tree *dest;
 
         if (!member)
             member = archive_entry_pathname(ae);
+        if (!member) {
+            rc = wb_error_set(WB_EFORMAT, "%s: a member's name cannot be read: %s", path,
+                              archive_error_string(ar) ? archive_error_string(ar) : "no name");
+            goto out;
+        }
+        if (!hardlink)
+            hardlink = archive_entry_hardlink(ae);
         if ((rc = normalise_member(&name, member)) < 0)
             goto fail_member;
-        if ((rc = check_name(name.data, name.len)) < 0)
-            goto fail_member;
-        if (name.len == 0 || excluded_with_parents(opts, name.data))
+        if (name.len == 0)
             continue;
+        /* excluded members are left out, but their files are still hashed
+         * on the side: a hard link elsewhere may name one */
+        skip = excluded_with_parents(opts, name.data);
+        if (!skip && opts->record_foreign && !wb_utf8_valid(name.data, name.len)) {
+            if (!tree_add(tree, name.data, name.len, WB_TREE_OTHER, mode))
+                goto nomem;
+            continue;
+        }
+        if (!skip && (rc = check_name(name.data, name.len)) < 0)
+            goto fail_member;
+        if (skip && !hardlink && type != AE_IFREG)
+            continue;
+        dest = skip ? shadow : tree;
         if (hardlink) {
             const wb_tree_entry *target;
             if ((rc = normalise_member(&link, hardlink)) < 0)
                 goto fail_member;
-            target = find_unsorted(tree, link.data);
-            if (!target || target->type != WB_TREE_FILE) {
+            target = index_find(&files, link.data);
+            if (!target) {
                 rc = wb_error_set(WB_EFORMAT,
-                                  "%s: hard link to '%s', which is not a file "
+                                  "%s: %s: hard link to '%s', which is not a file "
                                   "earlier in the archive; refusing it",
-                                  name.data, link.data);
+                                  path, name.data, link.data);
                 goto out;
             }
-            entry = tree_add(tree, name.data, name.len, WB_TREE_FILE, mode);
+            entry = tree_add(dest, name.data, name.len, WB_TREE_FILE, mode);
             if (!entry)
                 goto nomem;
             memcpy(entry->sha256, target->sha256, sizeof(entry->sha256));
             entry->size = target->size;
+            if ((rc = index_put(&files, entry)) < 0)
+                goto out;
             continue;
         }
         switch (type) {
-        case AE_IFREG: {
-            const void *block;
-            size_t size;
-            la_int64_t offset;
-            uint64_t total = 0;
-            entry = tree_add(tree, name.data, name.len, WB_TREE_FILE, mode);
+        case AE_IFREG:
+            entry = tree_add(dest, name.data, name.len, WB_TREE_FILE, mode);
             if (!entry)
                 goto nomem;
-            while ((r = archive_read_data_block(ar, &block, &size, &offset)) == ARCHIVE_OK) {
-                if (wb_digest_update(ctx, block, size) < 0) {
-                    rc = WB_ECRYPTO;
-                    goto out;
-                }
-                total += size;
-            }
-            if (r != ARCHIVE_EOF) {
-                rc = wb_error_set(WB_EFORMAT, "%s: %s: %s", path, name.data,
-                                  archive_error_string(ar));
+            if ((rc = hash_member_data(entry, ar, ae, ctx, path)) < 0 ||
+                (rc = index_put(&files, entry)) < 0)
                 goto out;
-            }
-            if ((rc = wb_digest_final(ctx, entry->sha256)) < 0)
-                goto out;
-            entry->size = total;
             progress.files_done++;
-            progress.bytes_done += total;
+            progress.bytes_done += entry->size;
+            progress.files_total = progress.files_done;
+            progress.bytes_total = progress.bytes_done;
             if (opts->progress)
                 opts->progress(&progress, opts->payload);
             break;
-        }
         case AE_IFDIR:
             if (!tree_add(tree, name.data, name.len, WB_TREE_DIRECTORY, mode))
                 goto nomem;
@@ -844,12 +1019,12 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
             if (!target)
                 target = archive_entry_symlink(ae);
             if (!target || strlen(target) > MAX_LINK_SIZE) {
-                rc = wb_error_set(WB_EFORMAT, "%s: symbolic link without a usable target",
+                rc = wb_error_set(WB_EFORMAT, "%s: %s: symbolic link without a usable target", path,
                                   name.data);
                 goto out;
             }
             if ((rc = check_name(target, strlen(target))) < 0) {
-                wb_error_prefix(rc, "%s: link target: ", name.data);
+                wb_error_prefix(rc, "%s: %s: link target: ", path, name.data);
                 goto out;
             }
             entry = tree_add(tree, name.data, name.len, WB_TREE_SYMLINK, 0777);
@@ -858,6 +1033,11 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
             break;
         }
         default:
+            if (opts->record_foreign) {
+                if (!tree_add(tree, name.data, name.len, WB_TREE_OTHER, mode))
+                    goto nomem;
+                break;
+            }
             rc = wb_error_set(WB_EUNSUPPORTED,
                               "%s: %s in the archive is a device, FIFO or socket; waybill seals "
                               "regular files, directories and symbolic links only",
@@ -876,12 +1056,22 @@ fail_member:
 nomem:
     rc = wb_error_set(WB_ENOMEM, "out of memory");
 out:
+    progress.walk_done = true;
+    if (rc == 0 && opts->progress)
+        opts->progress(&progress, opts->payload);
+    wb_free(files.slots);
+    wb_tree_free(shadow);
     wb_digest_free(ctx);
     wb_buf_free(&name);
     wb_buf_free(&link);
     archive_read_free(ar);
     if (fd >= 0)
         close(fd);
+restore_locale:
+    if (utf8) {
+        uselocale(previous);
+        freelocale(utf8);
+    }
     return rc;
 }
 
@@ -904,21 +1094,12 @@ static bool archive_name(const char *path)
     return false;
 }
 
-static int tree_new(wb_tree **out, wb_tree_source source)
-{
-    *out = wb_calloc(1, sizeof(**out));
-    if (!*out)
-        return wb_error_set(WB_ENOMEM, "out of memory");
-    (*out)->source = source;
-    return 0;
-}
-
 static int hash_one_file(wb_tree *tree, int fd, const char *path)
 {
     const char *base = strrchr(path, '/');
     wb_tree_entry *entry;
     struct stat st;
-    uint64_t bytes;
+    uint64_t bytes = 0;
     int rc;
 
     base = base ? base + 1 : path;
@@ -967,8 +1148,11 @@ static int tree_hash(wb_tree **out, const char *path, const wb_tree_options *opt
     } else {
         rc = wb_error_set(WB_EUNSUPPORTED, "%s: not a directory, a file or an archive", path);
     }
-    if (rc == 0)
+    if (rc == 0) {
         rc = tree_finish(tree);
+        if (rc < 0 && tree->source == WB_TREE_SOURCE_ARCHIVE)
+            wb_error_prefix(rc, "%s: ", path);
+    }
     if (rc == 0) {
         *out = tree;
         tree = NULL;

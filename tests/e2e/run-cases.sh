@@ -49,6 +49,59 @@ flip_payload() {
     envpy "$1" 'p = bytearray(base64.b64decode(env["payload"])); p[len(p)//2] ^= 1; env["payload"] = base64.b64encode(bytes(p)).decode()'
 }
 
+# stpy WAYBILL 'python code': run code with `st` the decoded statement of the
+# waybill (and `pred` its predicate, `subjects` {name: sha256}); fails when
+# the code raises (use assert)
+stpy() {
+    "$PY" - "$1" "$2" <<'PYEOF'
+import base64, json, sys
+path, code = sys.argv[1], sys.argv[2]
+st = json.loads(base64.b64decode(json.load(open(path))["payload"]))
+pred = st["predicate"]
+subjects = {s["name"]: s["digest"]["sha256"] for s in st["subject"]}
+exec(code)
+PYEOF
+}
+
+# sample_tree DIR: a small delivery: files at several depths, an executable,
+# a symbolic link, an empty directory; modes set whatever the umask
+sample_tree() {
+    mkdir -p "$1/bin" "$1/lib/x" "$1/var/spool"
+    printf 'read me\n' >"$1/README.txt"
+    printf '#!/bin/sh\necho tool\n' >"$1/bin/tool"
+    printf 'data 1\n' >"$1/lib/data.txt"
+    head -c 70000 /dev/zero | tr '\0' 'z' >"$1/lib/x/big.bin"
+    ln -s tool "$1/bin/run"
+    find "$1" -type d -exec chmod 755 {} +
+    find "$1" -type f -exec chmod 644 {} +
+    chmod 755 "$1/bin/tool"
+}
+
+# pytar ARCHIVE 'python code': build a hostile tar with tarfile; the code
+# calls add(name, kind, arg) with kind file (arg: bytes), symlink or hardlink
+# (arg: the link target), chr, blk, fifo, dir
+pytar() {
+    "$PY" - "$1" "$2" <<'PYEOF'
+import io, sys, tarfile
+path, code = sys.argv[1], sys.argv[2]
+with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+    def add(name, kind="file", arg=b""):
+        ti = tarfile.TarInfo(name)
+        ti.mode = 0o755 if kind == "dir" else 0o644
+        if kind == "file":
+            ti.size = len(arg)
+            t.addfile(ti, io.BytesIO(arg))
+            return
+        ti.type = {"symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+                   "chr": tarfile.CHRTYPE, "blk": tarfile.BLKTYPE,
+                   "fifo": tarfile.FIFOTYPE, "dir": tarfile.DIRTYPE}[kind]
+        if kind in ("symlink", "hardlink"):
+            ti.linkname = arg
+        t.addfile(ti)
+    exec(code)
+PYEOF
+}
+
 n=0
 failed=0
 cases=("$here"/cases/*.case)
@@ -64,6 +117,7 @@ for case_file in "${cases[@]}"; do
         check() { :; }
         # shellcheck disable=SC1090
         . "$case_file"
+        echo "# title: $title"
         if ! setup >setup.log 2>&1; then
             echo "# setup failed:"; sed 's/^/#   /' setup.log
             exit 1
@@ -91,16 +145,15 @@ for case_file in "${cases[@]}"; do
             echo "# stdout:"; head -c 2000 out.txt | sed 's/^/#   /'
             echo "# stderr:"; head -c 2000 err.txt | sed 's/^/#   /'
         fi
-        echo "# title: $title"
         exit "$bad"
     )
     rc=$?
-    title=$(printf '%s\n' "$result" | sed -n 's/^# title: //p')
+    title=$(printf '%s\n' "$result" | sed -n 's/^# title: //p' | head -n 1)
     if [ "$rc" -eq 0 ]; then
         echo "ok $n - $name: $title"
     else
         echo "not ok $n - $name: $title"
-        printf '%s\n' "$result" | grep -v '^# title: '
+        printf '%s\n' "$result" | grep -av '^# title: '
         failed=$((failed + 1))
     fi
     rm -rf "$dir"
