@@ -12,6 +12,8 @@
 #include "dsse.h"
 #include "tree.h"
 #include "statement.h"
+#include "tlog.h"
+#include "note.h"
 
 WB_BEGIN_DECLS
 

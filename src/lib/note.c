@@ -25,6 +25,7 @@
  * with OPENSSL_cleanse when a signer is freed and from every temporary
  * buffer that held one.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -152,8 +153,8 @@ static int check_note_chars(const char *s, size_t len, const char *what)
     return 0;
 }
 
-/* Key names: non-empty UTF-8 without Unicode spaces, '+' or control
- * characters (signed-note, Format). */
+/* Key names: non-empty UTF-8 without Unicode spaces or '+' (signed-note,
+ * Format), nor the control characters no note may hold. */
 static int check_key_name(const char *name, size_t len, const char *what)
 {
     size_t i = 0;
@@ -164,7 +165,7 @@ static int check_key_name(const char *name, size_t len, const char *what)
         size_t used = wb_utf8_decode((const unsigned char *)name + i, len - i, &cp);
         if (used == 0)
             return wb_error_set(WB_EFORMAT, "%s: key name is not valid UTF-8", what);
-        if (cp < 0x20 || cp == 0x7f || is_unicode_space(cp) || cp == '+')
+        if (cp < 0x20 || is_unicode_space(cp) || cp == '+')
             return wb_error_set(
                 WB_EFORMAT, "%s: key name contains a space, a '+' or a control character", what);
         i += used;
@@ -404,7 +405,9 @@ int wb_note_verifier_parse(wb_note_verifier **out, const char *vkey, size_t len)
     rc = split_key_string(&name, &key_id, &raw, vkey, len, what);
     if (rc < 0)
         return rc;
+    assert(raw && name);
     rc = wb_note_verifier_new(out, name, (wb_note_sig_type)raw[0], raw + 1);
+    assert(rc < 0 || *out);
     if (rc == 0 && (*out)->key_id != key_id) {
         rc = wb_error_set(WB_EFORMAT,
                           "%s '%s': key ID %08" PRIx32 " does not match the key (%08" PRIx32 ")",
@@ -553,7 +556,9 @@ int wb_note_signer_parse(wb_note_signer **out, const char *skey, size_t len)
                           what);
     if (rc < 0)
         return rc;
+    assert(raw && name);
     rc = wb_note_signer_from_seed(out, name, (wb_note_sig_type)raw[0], raw + 1);
+    assert(rc < 0 || *out);
     /* the key ID names the public key derived from the seed */
     if (rc == 0 && (*out)->key_id != key_id) {
         rc = wb_error_set(WB_EFORMAT,
@@ -711,7 +716,7 @@ void wb_note_free(wb_note *note)
     size_t i;
     if (!note)
         return;
-    for (i = 0; i < note->n_sigs; i++) {
+    for (i = 0; note->sigs && i < note->n_sigs; i++) {
         wb_free(note->sigs[i].name);
         wb_free(note->sigs[i].raw);
     }
@@ -1148,6 +1153,7 @@ int wb_checkpoint_open(wb_checkpoint **out, wb_note **note_out, const char *msg,
     rc = wb_note_open(&note, msg, len, &log_key, 1, NULL);
     if (rc < 0)
         return rc;
+    assert(note);
     rc = wb_checkpoint_parse(&checkpoint, note->text, note->text_len);
     if (rc < 0)
         goto out;

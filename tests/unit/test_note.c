@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/crypto.h>
 
 #include "internal.h"
 #include "waybill/note.h"
@@ -92,10 +93,10 @@ static const char *const witness_vkeys[4] = {
     "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 #define COSIG_SPEC_NOTE                                                                            \
     COSIG_SPEC_TEXT                                                                                \
-        "\n" EM_DASH " example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp"             \
-        "+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n" EM_DASH                     \
-        " witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXE"            \
-        "hZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n"
+    "\n" EM_DASH " example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp"                 \
+    "+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n" EM_DASH                         \
+    " witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXE"                \
+    "hZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n"
 
 /* --- helpers --- */
 
@@ -516,6 +517,8 @@ static void test_key_strings(void **state)
     assert_int_equal(wb_note_signer_generate(&signer, "a", (wb_note_sig_type)2), WB_EUNSUPPORTED);
     assert_int_equal(wb_note_signer_generate(&signer, "caf\xc3\xa9/log", WB_NOTE_ED25519), 0);
     wb_note_signer_free(signer);
+    assert_int_equal(wb_note_signer_generate(&signer, "del\x7f/ok", WB_NOTE_ED25519), 0);
+    wb_note_signer_free(signer);
     wb_note_signer_free(NULL);
     wb_note_verifier_free(NULL);
     wb_note_free(NULL);
@@ -718,8 +721,8 @@ static void test_note_rejections(void **state)
     wb_note_verifier_free(verifier);
 }
 
-/* A note of `n_lines` signature lines of the spec's signature; the last
- * `bad_lines` are by unknown keys (renamed). */
+/* The spec's text with `n_lines` signature lines: the spec's own signature
+ * when line_len is 0, else an unknown key whose line is line_len bytes. */
 static char *note_with_lines(size_t n_lines, size_t line_len)
 {
     const char *sig_line = EM_DASH " example.com/foo " SPEC_SIG "\n";
