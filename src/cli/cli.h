@@ -67,8 +67,12 @@ void cli_progress_init(cli_progress *bar, wb_tree_options *opts, bool quiet);
 /* Erase the bar if it was drawn. */
 void cli_progress_done(cli_progress *bar);
 
-/* Load every file of `paths` into a new keyring (verify commands). */
-int cli_load_trust(wb_keyring **out, const cli_list *paths);
+/* Load every file of `paths` into a new keyring (verify commands) and check
+ * that `threshold` distinct keys are there. Returns an exit status: EXIT_OK,
+ * or the error already reported. */
+int cli_load_trust(wb_keyring **out, const cli_list *paths, size_t threshold, const char *cmd_name);
+/* Parse --threads (1 to 64). */
+bool cli_parse_threads(unsigned *out, const char *text);
 
 extern const cli_command cmd_keygen;
 extern const cli_command cmd_seal;

@@ -240,16 +240,8 @@ static int run_verify(int argc, char **argv)
         goto out;
     }
     env_path = argv[optind];
-    if ((rc = cli_load_trust(&ring, &trust)) < 0) {
-        status = cli_fail(rc);
+    if ((status = cli_load_trust(&ring, &trust, threshold, "envelope")) != EXIT_OK)
         goto out;
-    }
-    if (threshold > wb_keyring_count(ring)) {
-        status = cli_usage_error("envelope",
-                                 "--threshold %zu is more than the %zu distinct trusted keys given",
-                                 threshold, wb_keyring_count(ring));
-        goto out;
-    }
     rc = wb_envelope_load(&env, env_path);
     if (rc < 0) {
         status = cli_fail(rc);

@@ -109,7 +109,7 @@ static int run(int argc, char **argv)
     wb_tree *tree = NULL;
     wb_envelope *env = NULL;
     bool quiet = false, json = false;
-    size_t statement_len, i, threads;
+    size_t statement_len, i;
     int opt, rc = 0, status = EXIT_OK;
 
     optind = 1;
@@ -137,11 +137,10 @@ static int run(int argc, char **argv)
             cli_list_add(&excludes, optarg);
             break;
         case OPT_THREADS:
-            if (!cli_parse_count(&threads, optarg) || threads > 64) {
+            if (!cli_parse_threads(&opts.threads, optarg)) {
                 status = cli_usage_error("seal", "--threads needs a number from 1 to 64");
                 goto out;
             }
-            opts.threads = (unsigned)threads;
             break;
         case 'q':
             quiet = true;

@@ -65,7 +65,7 @@ static int run(int argc, char **argv)
     };
     cli_list trust = {0};
     const char *waybill_path = NULL, *path;
-    size_t threshold = 1, threads, ndiffs = 0, i, payload_len;
+    size_t threshold = 1, ndiffs = 0, i, payload_len;
     const unsigned char *payload;
     wb_keyring *ring = NULL;
     wb_envelope *env = NULL;
@@ -95,11 +95,10 @@ static int run(int argc, char **argv)
             }
             break;
         case OPT_THREADS:
-            if (!cli_parse_count(&threads, optarg) || threads > 64) {
+            if (!cli_parse_threads(&opts.threads, optarg)) {
                 status = cli_usage_error("verify", "--threads needs a number from 1 to 64");
                 goto out;
             }
-            opts.threads = (unsigned)threads;
             break;
         case 'q':
             quiet = true;
@@ -117,17 +116,8 @@ static int run(int argc, char **argv)
         goto out;
     }
     path = argv[optind];
-    if ((rc = cli_load_trust(&ring, &trust)) < 0) {
-        status = cli_fail(rc);
+    if ((status = cli_load_trust(&ring, &trust, threshold, "verify")) != EXIT_OK)
         goto out;
-    }
-    if (threshold > wb_keyring_count(ring)) {
-        status = cli_usage_error("verify",
-                                 "--threshold %zu is more than the %zu distinct trusted "
-                                 "keys given",
-                                 threshold, wb_keyring_count(ring));
-        goto out;
-    }
     if ((rc = wb_envelope_load(&env, waybill_path)) < 0) {
         status = cli_fail(rc);
         goto out;

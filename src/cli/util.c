@@ -104,17 +104,36 @@ bool cli_parse_count(size_t *out, const char *text)
     return true;
 }
 
-int cli_load_trust(wb_keyring **out, const cli_list *paths)
+int cli_load_trust(wb_keyring **out, const cli_list *paths, size_t threshold, const char *cmd_name)
 {
     wb_keyring *ring = NULL;
     size_t i;
     int rc = wb_keyring_new(&ring);
+
+    *out = NULL;
     for (i = 0; rc == 0 && i < paths->count; i++)
         rc = wb_keyring_add_file(ring, paths->items[i]);
     if (rc < 0) {
         wb_keyring_free(ring);
-        return rc;
+        return cli_fail(rc);
+    }
+    if (threshold > wb_keyring_count(ring)) {
+        /* the same key given twice is one key */
+        size_t distinct = wb_keyring_count(ring);
+        wb_keyring_free(ring);
+        return cli_usage_error(cmd_name,
+                               "--threshold %zu is more than the %zu distinct trusted keys given",
+                               threshold, distinct);
     }
     *out = ring;
-    return 0;
+    return EXIT_OK;
+}
+
+bool cli_parse_threads(unsigned *out, const char *text)
+{
+    size_t threads;
+    if (!cli_parse_count(&threads, text) || threads > 64)
+        return false;
+    *out = (unsigned)threads;
+    return true;
 }

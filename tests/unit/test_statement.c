@@ -35,91 +35,12 @@
 #include "waybill/statement.h"
 #include "waybill/tree.h"
 
+#define TESTFS_TAG "statement"
+#include "testfs.h"
+
 #define CREATED_TIME  1700000000
 #define CREATED_TEXT  "2023-11-14T22:13:20Z"
 #define NELEMS(array) (sizeof(array) / sizeof((array)[0]))
-
-static char base_dir[512];
-
-static int make_base_dir(void **state)
-{
-    const char *tmp = getenv("TMPDIR");
-    (void)state;
-    snprintf(base_dir, sizeof(base_dir), "%s/wb-test-statement-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(base_dir) ? 0 : -1;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int remove_base_dir(void **state)
-{
-    (void)state;
-    return nftw(base_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* "dir/rel" in one of a few rotating static buffers. */
-static const char *join(const char *dir, const char *rel)
-{
-    static char paths[16][1024];
-    static unsigned next;
-    char *path = paths[next++ % 16];
-    snprintf(path, sizeof(paths[0]), "%s/%s", dir, rel);
-    return path;
-}
-
-/* A new empty directory under the base directory; the name stays valid for
- * the whole run. */
-static const char *new_dir(const char *name)
-{
-    static char dirs[64][1024];
-    static unsigned next;
-    char *path = dirs[next++ % 64];
-    snprintf(path, sizeof(dirs[0]), "%s/%s", base_dir, name);
-    if (mkdir(path, 0755) < 0)
-        fail_msg("mkdir %s: %s", path, strerror(errno));
-    assert_int_equal(chmod(path, 0755), 0);
-    return path;
-}
-
-static void put_dir(const char *dir, const char *rel, mode_t mode)
-{
-    const char *path = join(dir, rel);
-    if (mkdir(path, 0700) < 0)
-        fail_msg("mkdir %s: %s", path, strerror(errno));
-    assert_int_equal(chmod(path, mode), 0);
-}
-
-static void put_text(const char *dir, const char *rel, const char *text, mode_t mode)
-{
-    const char *path = join(dir, rel);
-    size_t len = strlen(text);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        fail_msg("create %s: %s", path, strerror(errno));
-    assert_int_equal(write(fd, text, len), (ssize_t)len);
-    assert_int_equal(close(fd), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
-
-static void put_link(const char *dir, const char *rel, const char *target)
-{
-    const char *path = join(dir, rel);
-    if (symlink(target, path) < 0)
-        fail_msg("symlink %s: %s", path, strerror(errno));
-}
-
-static void remove_path(const char *dir, const char *rel)
-{
-    const char *path = join(dir, rel);
-    if (remove(path) < 0)
-        fail_msg("remove %s: %s", path, strerror(errno));
-}
 
 /* The sample delivery: files with default and other modes, a symlink, an
  * empty directory, a directory with a non-default mode, and names whose
