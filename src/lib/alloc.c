@@ -105,7 +105,7 @@ char *wb_asprintf(const char *fmt, ...)
     return out;
 }
 
-static int buf_reserve(wb_buf *buf, size_t extra)
+int wb_buf_reserve(wb_buf *buf, size_t extra)
 {
     size_t need, cap;
     char *grown;
@@ -135,7 +135,7 @@ fail:
 
 int wb_buf_append(wb_buf *buf, const void *data, size_t len)
 {
-    int rc = buf_reserve(buf, len);
+    int rc = wb_buf_reserve(buf, len);
     if (rc < 0)
         return rc;
     if (len)
@@ -167,7 +167,7 @@ int wb_buf_printf(wb_buf *buf, const char *fmt, ...)
         va_end(ap2);
         return wb_error_set(WB_EINTERNAL, "formatting failed");
     }
-    rc = buf_reserve(buf, (size_t)n);
+    rc = wb_buf_reserve(buf, (size_t)n);
     if (rc == 0) {
         vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap2);
         buf->len += (size_t)n;
@@ -178,7 +178,7 @@ int wb_buf_printf(wb_buf *buf, const char *fmt, ...)
 
 int wb_buf_detach(wb_buf *buf, char **out, size_t *out_len)
 {
-    int rc = buf_reserve(buf, 0);
+    int rc = wb_buf_reserve(buf, 0);
     if (rc < 0) {
         wb_buf_free(buf);
         return rc;

@@ -14,40 +14,51 @@ static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 int wb_base64_encode(char **out, size_t *out_len, const void *data, size_t len)
 {
-    const unsigned char *in = data;
-    size_t groups = len / 3 + (len % 3 != 0), size, i, o = 0;
-    char *text;
+    wb_buf buf = {0};
+    int rc;
 
     *out = NULL;
-    if (wb_mul_overflows(groups, 4, &size) || wb_add_overflows(size, 1, &size))
+    rc = wb_buf_base64(&buf, data, len);
+    if (rc < 0) {
+        wb_buf_free(&buf);
+        return rc;
+    }
+    return wb_buf_detach(&buf, out, out_len);
+}
+
+int wb_buf_base64(wb_buf *buf, const void *data, size_t len)
+{
+    const unsigned char *in = data;
+    size_t groups = len / 3 + (len % 3 != 0), size, i;
+    char *o;
+
+    if (wb_mul_overflows(groups, 4, &size))
         return wb_error_set(WB_ELIMIT, "base64: input too large");
-    text = wb_malloc(size);
-    if (!text)
-        return wb_error_set(WB_ENOMEM, "base64: out of memory");
+    /* grow once, then write in place */
+    if (wb_buf_reserve(buf, size) < 0)
+        return WB_ENOMEM;
+    o = buf->data + buf->len;
     for (i = 0; i + 2 < len; i += 3) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        text[o++] = b64_std[v >> 18];
-        text[o++] = b64_std[(v >> 12) & 63];
-        text[o++] = b64_std[(v >> 6) & 63];
-        text[o++] = b64_std[v & 63];
+        *o++ = b64_std[v >> 18];
+        *o++ = b64_std[(v >> 12) & 63];
+        *o++ = b64_std[(v >> 6) & 63];
+        *o++ = b64_std[v & 63];
     }
     if (len - i == 1) {
         uint32_t v = (uint32_t)in[i] << 16;
-        text[o++] = b64_std[v >> 18];
-        text[o++] = b64_std[(v >> 12) & 63];
-        text[o++] = '=';
-        text[o++] = '=';
+        *o++ = b64_std[v >> 18];
+        *o++ = b64_std[(v >> 12) & 63];
+        *o++ = '=';
+        *o++ = '=';
     } else if (len - i == 2) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        text[o++] = b64_std[v >> 18];
-        text[o++] = b64_std[(v >> 12) & 63];
-        text[o++] = b64_std[(v >> 6) & 63];
-        text[o++] = '=';
+        *o++ = b64_std[v >> 18];
+        *o++ = b64_std[(v >> 12) & 63];
+        *o++ = b64_std[(v >> 6) & 63];
+        *o++ = '=';
     }
-    text[o] = '\0';
-    *out = text;
-    if (out_len)
-        *out_len = o;
+    buf->len += size;
     return 0;
 }
 

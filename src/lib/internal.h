@@ -60,6 +60,8 @@ typedef struct {
 } wb_buf;
 
 int wb_buf_append(wb_buf *buf, const void *data, size_t len);
+/* Make room for `extra` more bytes (and the final NUL) without adding them. */
+int wb_buf_reserve(wb_buf *buf, size_t extra);
 int wb_buf_putc(wb_buf *buf, char c);
 int wb_buf_puts(wb_buf *buf, const char *s);
 int wb_buf_printf(wb_buf *buf, const char *fmt, ...) WB_PRINTF(2, 3);
@@ -92,6 +94,8 @@ int wb_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 
 /* Standard alphabet with padding; *out is NUL-terminated (wb_free()). */
 int wb_base64_encode(char **out, size_t *out_len, const void *data, size_t len);
+/* The same, appended to `buf`. */
+int wb_buf_base64(wb_buf *buf, const void *data, size_t len);
 /* Accepts the standard and the URL-safe alphabets, with or without padding;
  * refuses whitespace, mixed garbage and non-zero trailing bits. */
 int wb_base64_decode(unsigned char **out, size_t *out_len, const char *text, size_t len);
