@@ -9,9 +9,11 @@
  *    written as they are), integers only; floats are refused.
  *  - wb_json_canonical_jcs(): RFC 8785 JSON Canonicalization Scheme: keys
  *    sorted by UTF-16 code units, ECMAScript number formatting, the minimal
- *    JSON string escapes. Numbers are IEEE 754 doubles: an integer the
- *    double cannot hold exactly (beyond +-(2^53-1) and not a multiple of the
- *    spacing there) is refused rather than rounded.
+ *    JSON string escapes. Numbers are IEEE 754 doubles: an integer beyond
+ *    +-(2^53-1) is written only when its digits are already the canonical
+ *    form of that double (9007199254740992, 1152921504606847000), and
+ *    refused when canonicalization would change it (9007199254740993, 2^60
+ *    = 1152921504606846976), never rounded.
  *
  * Both return a malloc'd buffer (free with wb_free()) and its length; the
  * buffer is also NUL-terminated for convenience.
@@ -40,7 +42,7 @@ WB_EXTERN int wb_json_parse(json_t **out, const char *buf, size_t len, const cha
 WB_EXTERN int wb_json_canonical_olpc(char **out, size_t *out_len, const json_t *value);
 
 /* RFC 8785 (JCS) canonical form of `value`. WB_EFORMAT for a non-finite
- * number, an integer that a double cannot represent exactly or a string
+ * number, an integer that canonicalization would change, or a string
  * that is not valid UTF-8; WB_ELIMIT beyond WB_JSON_MAX_DEPTH. Note that a
  * real between 2^63 and 1e21 is written as plain digits (as ECMAScript
  * does), which jansson cannot read back: it has 64-bit integers only. */

@@ -466,17 +466,24 @@ static int encode_integer(encoder *enc, json_int_t value)
 {
     int rc = 0;
 
-    /* JCS numbers are IEEE 754 doubles: an integer is written when the
-     * double holds it exactly (its ECMAScript form is then its decimal
-     * digits, all integers below 2^63 being under 1e21), and refused when
-     * the conversion would round it */
+    /* JCS numbers are IEEE 754 doubles, written in their ECMAScript form. An
+     * integer is written when its own digits are that form (a JavaScript
+     * reader gets the same number, a 64-bit reader the same integer), and
+     * refused when canonicalizing would change it: 2^53+1 would become
+     * 9007199254740992, 2^60 would become 1152921504606847000. */
     if (enc->form == CANON_JCS && (value > JCS_MAX_SAFE_INTEGER || value < -JCS_MAX_SAFE_INTEGER)) {
+        char as_double[40], as_integer[32];
         double d = (double)value;
-        if (d >= 9223372036854775808.0 || d < -9223372036854775808.0 || (json_int_t)d != value) {
+        as_double[0] = '-';
+        /* format_ecmascript_number() takes magnitudes; the sign goes first */
+        format_ecmascript_number(as_double + (d < 0), sizeof(as_double) - 1, fabs(d));
+        snprintf(as_integer, sizeof(as_integer), "%" JSON_INTEGER_FORMAT, value);
+        if (strcmp(as_double, as_integer) != 0) {
             rc = encode_fail(enc, WB_EFORMAT,
                              "integer %" JSON_INTEGER_FORMAT
-                             " is not exactly representable as an IEEE 754 double",
-                             value);
+                             " is not exactly an IEEE 754 double in canonical form (it would "
+                             "be written %s)",
+                             value, as_double);
             goto out;
         }
     }

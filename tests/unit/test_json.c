@@ -520,26 +520,33 @@ static void test_jcs_integer_range(void **state)
     CHECK_TEXT("[9007199254740991,-9007199254740991]", "[9007199254740991,-9007199254740991]",
                "[9007199254740991,-9007199254740991]");
 
-    /* beyond that, an integer is written when a double holds it exactly
-     * (2^53, 2^60, -2^63) and refused when it would be rounded (2^53+1
-     * reads as the same double as 2^53; INT64_MAX rounds up to 2^63) */
-    CHECK_TEXT("[9007199254740992,1152921504606846976,-9223372036854775808]",
-               "[9007199254740992,1152921504606846976,-9223372036854775808]",
-               "[9007199254740992,1152921504606846976,-9223372036854775808]");
+    /* beyond that, an integer is written when its digits are already the
+     * canonical ECMAScript form of its double, and refused when JCS would
+     * rewrite it (2^53+1 reads as 2^53; 2^60 is written 1152921504606847000;
+     * INT64_MAX and INT64_MIN become ...776000 / ...775808) */
+    CHECK_TEXT("[9007199254740992,1152921504606847000,3335555555555556000]",
+               "[9007199254740992,1152921504606847000,3335555555555556000]",
+               "[9007199254740992,1152921504606847000,3335555555555556000]");
     value = parse_ok("{\"n\":[9007199254740993]}");
     check_refused(wb_json_canonical_jcs, value, WB_EFORMAT,
-                  "JCS: $.n[0]: integer 9007199254740993 is not exactly representable as an "
-                  "IEEE 754 double");
+                  "JCS: $.n[0]: integer 9007199254740993 is not exactly an IEEE 754 double in "
+                  "canonical form (it would be written 9007199254740992)");
     CHECK_OLPC(value, "{\"n\":[9007199254740993]}");
     json_decref(value);
 
+    value = json_integer(1152921504606846976LL);
+    check_refused(wb_json_canonical_jcs, value, WB_EFORMAT,
+                  "JCS: $: integer 1152921504606846976 is not exactly an IEEE 754 double in "
+                  "canonical form (it would be written 1152921504606847000)");
+    json_decref(value);
     value = json_integer(-9007199254740993LL);
     check_refused(wb_json_canonical_jcs, value, WB_EFORMAT, NULL);
     json_decref(value);
     value = json_integer(INT64_MAX);
-    check_refused(wb_json_canonical_jcs, value, WB_EFORMAT,
-                  "JCS: $: integer 9223372036854775807 is not exactly representable as an IEEE "
-                  "754 double");
+    check_refused(wb_json_canonical_jcs, value, WB_EFORMAT, NULL);
+    json_decref(value);
+    value = json_integer(INT64_MIN);
+    check_refused(wb_json_canonical_jcs, value, WB_EFORMAT, NULL);
     json_decref(value);
 }
 
