@@ -14,6 +14,8 @@
 #include "statement.h"
 #include "tlog.h"
 #include "note.h"
+#include "store.h"
+#include "ledger.h"
 
 WB_BEGIN_DECLS
 

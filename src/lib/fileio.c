@@ -127,17 +127,18 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* 0, or a negative WB_E* code with the message set */
 static int fsync_parent(const char *path)
 {
     char *copy = wb_strdup(path);
     int fd, rc = 0;
     if (!copy)
-        return -1;
+        return wb_error_set(WB_ENOMEM, "%s: out of memory", path);
     fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         /* some filesystems refuse fsync on a directory: that is not our failure */
         if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
-            rc = -1;
+            rc = wb_error_set(WB_EIO, "%s: syncing its directory: %s", path, strerror(errno));
         close(fd);
     }
     wb_free(copy);
@@ -184,8 +185,7 @@ int wb_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
     }
     wb_free(tmp);
     tmp = NULL;
-    if (fsync_parent(path) < 0)
-        rc = wb_error_set(WB_EIO, "%s: syncing its directory: %s", path, strerror(errno));
+    rc = fsync_parent(path);
 out:
     if (fd >= 0)
         close(fd);

@@ -119,6 +119,13 @@ char *wb_escape_display(const char *s);
  * control characters; everything else as is. */
 int wb_buf_json_string(wb_buf *buf, const char *s, size_t len);
 
+/* --- keys (key.c) --- */
+
+/* The 32-byte RFC 8032 seed of an Ed25519 private key, so that a waybill
+ * key can sign C2SP notes (wb_note_signer_from_seed). WB_EINVAL for a key of
+ * another type or without its private half. Wipe `seed` after use. */
+int wb_key_ed25519_seed(unsigned char seed[32], const wb_key *key);
+
 /* --- digest helpers (digest.c) --- */
 
 /* Hash `fd` to its end with the caller's context and buffer (reset first),

@@ -399,13 +399,18 @@ static int check_pair(EVP_PKEY *pkey, wb_key_type type, const char *name)
     size_t sig_len = 0;
     int ok;
 
-    if (wb_key_sign(&sig, &sig_len, &tmp, probe, sizeof(probe)) < 0) {
+    ok = wb_key_sign(&sig, &sig_len, &tmp, probe, sizeof(probe));
+    if (ok == WB_ENOMEM)
+        return ok;
+    if (ok < 0) {
         ERR_clear_error();
         return wb_error_set(WB_EFORMAT, "%s: the private key cannot sign; it is malformed", name);
     }
-    ok = wb_key_verify(&tmp, probe, sizeof(probe), sig, sig_len) == 0;
+    ok = wb_key_verify(&tmp, probe, sizeof(probe), sig, sig_len);
     wb_free(sig);
-    if (!ok)
+    if (ok == WB_ENOMEM)
+        return ok;
+    if (ok != 0)
         return wb_error_set(WB_EFORMAT,
                             "%s: the private key does not match its public key; refusing it", name);
     return 0;
@@ -708,6 +713,24 @@ int wb_key_save_public(const wb_key *key, const char *path)
     if (!key || !path)
         return wb_error_set(WB_EINVAL, "key: invalid argument");
     return save_pem(key, path, false);
+}
+
+int wb_key_ed25519_seed(unsigned char seed[32], const wb_key *key)
+{
+    size_t len = 32;
+
+    if (!seed || !key)
+        return wb_error_set(WB_EINVAL, "key: invalid argument");
+    if (key->type != WB_KEY_ED25519)
+        return wb_error_set(WB_EINVAL, "key %.12s is %s, not ed25519", key->keyid,
+                            wb_key_type_name(key->type));
+    if (!key->has_private)
+        return wb_error_set(WB_EINVAL, "key %.12s has no private half", key->keyid);
+    if (EVP_PKEY_get_raw_private_key(key->pkey, seed, &len) != 1 || len != 32) {
+        OPENSSL_cleanse(seed, 32);
+        return crypto_error("cannot read the Ed25519 seed", "key");
+    }
+    return 0;
 }
 
 /* Set up a sign or verify context for the key's scheme. */

@@ -1,0 +1,185 @@
+/*
+ * ledger.h: the ledger: an append-only transparency log of DSSE envelopes.
+ *
+ * A ledger is a directory (docs/formats/ledger.md):
+ *     ledger.db    the store (SQLite): entries, stored hashes, checkpoints,
+ *                  the subject digest index
+ *     log.key      the log's Ed25519 signing key (PKCS#8 PEM, mode 0600)
+ *     ledger.json  {"origin", "verifier_key"}: what clients need to trust it
+ *     checkpoint   the latest signed checkpoint, as served (C2SP
+ *                  tlog-checkpoint in a C2SP signed note)
+ *     lock         serializes writers (flock)
+ *
+ * Each entry is the exact bytes of a DSSE envelope; its leaf hash is
+ * SHA-256(0x00 || bytes) (RFC 9162). Appending is in batches: the batch's
+ * stored hashes, the new root and the signed checkpoint are computed first,
+ * then everything goes into the store in one transaction, and only after
+ * it is durable is the `checkpoint` file replaced (atomically). So a crash
+ * at any moment leaves a consistent log whose checkpoint file is never ahead
+ * of the store; wb_ledger_open() rewrites a checkpoint file that is behind.
+ *
+ * A bundle is what travels with a delivery: the envelope's exact bytes, its
+ * index, an inclusion proof and the signed checkpoint the proof leads to. It
+ * verifies offline (wb_bundle_verify()).
+ */
+#ifndef WAYBILL_LEDGER_H
+#define WAYBILL_LEDGER_H
+
+#include <jansson.h>
+
+#include "common.h"
+#include "dsse.h"
+#include "key.h"
+#include "note.h"
+#include "store.h"
+#include "tlog.h"
+
+WB_BEGIN_DECLS
+
+#define WB_BUNDLE_MEDIA_TYPE "application/vnd.waybill.bundle.v1+json"
+/* Most envelopes one append takes. */
+#define WB_LEDGER_MAX_BATCH 10000
+/* Bound on a bundle file: a maximal entry in base64 and room for the rest. */
+#define WB_BUNDLE_MAX_SIZE (WB_STORE_MAX_ENTRY_SIZE / 3 * 4 + ((size_t)1 << 20))
+
+typedef struct wb_ledger wb_ledger;
+typedef struct wb_bundle wb_bundle;
+
+/* One envelope to append: its exact bytes (borrowed) and a name for
+ * messages (a file name; may be NULL). */
+typedef struct wb_ledger_input {
+    const void *data;
+    size_t len;
+    const char *name;
+} wb_ledger_input;
+
+/* An inclusion proof with what it proves. */
+typedef struct wb_ledger_inclusion {
+    uint64_t index;
+    uint64_t tree_size;
+    wb_tlog_hash leaf_hash;
+    wb_tlog_hash root_hash;
+    wb_tlog_hash proof[WB_TLOG_MAX_INCLUSION_PROOF];
+    size_t proof_len;
+} wb_ledger_inclusion;
+
+/* A consistency proof with what it proves. */
+typedef struct wb_ledger_consistency {
+    uint64_t from;
+    uint64_t to;
+    wb_tlog_hash old_root;
+    wb_tlog_hash new_root;
+    wb_tlog_hash proof[WB_TLOG_MAX_CONSISTENCY_PROOF];
+    size_t proof_len;
+} wb_ledger_consistency;
+
+/* --- the log's side --- */
+
+/* Create a ledger in `dir` (made with mode 0700 unless it exists; an
+ * existing one must not hold a ledger: WB_EEXISTS) for the log called
+ * `origin` (a note key name: no spaces, no '+'), signed by `key`, which must
+ * be an Ed25519 private key (WB_EINVAL otherwise); the key is copied to
+ * DIR/log.key. Records the empty checkpoint (size 0). *verifier_key_out
+ * (may be NULL; wb_free()) gets the note verifier key
+ * "origin+keyid+base64" that clients verify checkpoints with. */
+WB_EXTERN int wb_ledger_init(char **verifier_key_out, const char *dir, const char *origin,
+                             const wb_key *key);
+
+/* Open the ledger in `dir`: reads ledger.json, loads log.key (which must
+ * match the verifier key recorded there), opens the store, checks that its
+ * latest checkpoint verifies and matches the stored tree, and rewrites the
+ * `checkpoint` file when it is missing or differs. Free with
+ * wb_ledger_free(). */
+WB_EXTERN int wb_ledger_open(wb_ledger **out, const char *dir);
+
+WB_EXTERN const char *wb_ledger_origin(const wb_ledger *ledger);
+/* The verifier key string, owned by the ledger. */
+WB_EXTERN const char *wb_ledger_verifier_key(const wb_ledger *ledger);
+/* The number of entries (the size of the latest checkpoint). */
+WB_EXTERN int wb_ledger_size(uint64_t *out, wb_ledger *ledger);
+/* The store, borrowed (tests and tools that read it directly). */
+WB_EXTERN wb_store *wb_ledger_store(wb_ledger *ledger);
+
+/* Append `n` envelopes (1 to WB_LEDGER_MAX_BATCH) as one batch, recording
+ * `party` (may be NULL) as their submitter. Each must parse as a DSSE
+ * envelope (WB_EFORMAT names which does not; nothing is appended then);
+ * signatures are not checked here. The sha256 digests of the subjects of an
+ * in-toto statement payload are indexed for wb_ledger_search(). indexes_out
+ * (n entries; may be NULL) gets each envelope's index, and is written only
+ * once the batch is durable. When the batch is durable but the checkpoint
+ * file could not be written, returns WB_EIO with indexes_out filled: the
+ * entries are in the log and the file is rewritten on the next open (a
+ * caller tells this from other failures by presetting indexes_out, e.g. to
+ * UINT64_MAX). */
+WB_EXTERN int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger,
+                               const wb_ledger_input *envelopes, size_t n, const char *party);
+
+/* The latest signed checkpoint, as served (NUL-terminated, wb_free()). */
+WB_EXTERN int wb_ledger_checkpoint(char **out, size_t *out_len, wb_ledger *ledger);
+
+/* The inclusion proof of entry `index` in the tree of `size` entries (0: the
+ * current size), from O(log size) stored hashes. WB_EINVAL when index >=
+ * size or size exceeds the log. */
+WB_EXTERN int wb_ledger_prove_inclusion(wb_ledger_inclusion *out, wb_ledger *ledger, uint64_t index,
+                                        uint64_t size);
+
+/* The consistency proof from the tree of `from` entries to the tree of `to`
+ * entries (0: the current size); 0 < from <= to <= size (WB_EINVAL). */
+WB_EXTERN int wb_ledger_prove_consistency(wb_ledger_consistency *out, wb_ledger *ledger,
+                                          uint64_t from, uint64_t to);
+
+/* {"index","tree_size","leaf_hash","root_hash","proof":[...]} with hashes in
+ * standard base64 (new reference). */
+WB_EXTERN int wb_ledger_inclusion_json(json_t **out, const wb_ledger_inclusion *proof);
+/* {"from","to","old_root","new_root","proof":[...]} (new reference). */
+WB_EXTERN int wb_ledger_consistency_json(json_t **out, const wb_ledger_consistency *proof);
+
+/* The bundle of entry `index` against the latest checkpoint (JSON text with
+ * a final newline, NUL-terminated, wb_free()). */
+WB_EXTERN int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t index);
+/* The same, written to `path` atomically (replacing it). */
+WB_EXTERN int wb_ledger_bundle_save(wb_ledger *ledger, uint64_t index, const char *path);
+
+/* The indexes of the entries whose statement has a subject of this sha256
+ * digest ("sha256:HEX" or HEX, either case), ascending (wb_free(); NULL
+ * with *count 0 when none). */
+WB_EXTERN int wb_ledger_search(uint64_t **out, size_t *count, wb_ledger *ledger,
+                               const char *digest);
+
+WB_EXTERN void wb_ledger_free(wb_ledger *ledger);
+
+/* --- the client's side: bundles --- */
+
+/* Parse a bundle strictly (WB_EFORMAT names what is wrong); `name` is used
+ * in messages. */
+WB_EXTERN int wb_bundle_parse(wb_bundle **out, const char *buf, size_t len, const char *name);
+/* Read and parse a bundle file (at most WB_BUNDLE_MAX_SIZE bytes). */
+WB_EXTERN int wb_bundle_load(wb_bundle **out, const char *path);
+
+WB_EXTERN uint64_t wb_bundle_index(const wb_bundle *bundle);
+WB_EXTERN uint64_t wb_bundle_tree_size(const wb_bundle *bundle);
+/* The envelope's exact bytes (borrowed). */
+WB_EXTERN const unsigned char *wb_bundle_envelope(const wb_bundle *bundle, size_t *len);
+/* The signed checkpoint text (borrowed). */
+WB_EXTERN const char *wb_bundle_checkpoint(const wb_bundle *bundle);
+
+/* Verify a bundle offline, in this order: the checkpoint is signed by
+ * `log_key` and its origin is the key's name; its size is the bundle's
+ * tree_size; the envelope's bytes hash to the bundle's leaf_hash; the
+ * inclusion proof leads from that leaf at `index` to the checkpoint's root;
+ * the envelope parses; and, when `trust` is not NULL, at least `threshold`
+ * of its keys signed it (wb_dsse_verify). 0 when all hold; WB_EVERIFY with
+ * a message saying which check failed otherwise; another code when a check
+ * could not run. *envelope_out (may be NULL) gets the parsed envelope when
+ * it parsed, *dsse_out (may be NULL) the signature detail when signatures
+ * were checked, whatever the verdict. */
+WB_EXTERN WB_MUST_CHECK int wb_bundle_verify(wb_envelope **envelope_out, wb_dsse_result **dsse_out,
+                                             const wb_bundle *bundle,
+                                             const wb_note_verifier *log_key,
+                                             const wb_keyring *trust, size_t threshold);
+
+WB_EXTERN void wb_bundle_free(wb_bundle *bundle);
+
+WB_END_DECLS
+
+#endif

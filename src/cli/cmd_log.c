@@ -1,0 +1,651 @@
+/*
+ * cmd_log.c: `waybill log init|add|checkpoint|prove|consistency|verify`:
+ * the ledger, a transparency log of DSSE envelopes (include/waybill/ledger.h,
+ * docs/formats/ledger.md).
+ *
+ * The log's side (init, add, checkpoint, prove, consistency) works on a
+ * ledger directory; the client's side (verify) needs only a bundle and the
+ * log's verifier key, and works offline.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: waybill log init --ledger DIR --origin NAME --key KEY [--json]\n"
+    "       waybill log add --ledger DIR [--party NAME] [--no-bundle] ENVELOPE... [--json]\n"
+    "       waybill log checkpoint --ledger DIR [--json]\n"
+    "       waybill log prove --ledger DIR --index N [--size S] [--json]\n"
+    "       waybill log consistency --ledger DIR --from M [--to N] [--json]\n"
+    "       waybill log verify BUNDLE --log-key VKEY [--trust PUB ...] [--threshold N]\n"
+    "                          [--json]\n"
+    "\n"
+    "init: create a ledger in DIR for the log called NAME (no spaces, no '+'),\n"
+    "signed with the Ed25519 private KEY (copied to DIR/log.key), and print the\n"
+    "log's verifier key (name+keyid+base64) that clients verify it with.\n"
+    "\n"
+    "add: append the ENVELOPEs (DSSE, exact bytes) in one batch, print the index\n"
+    "of each, and write ENVELOPE.bundle next to each (unless --no-bundle).\n"
+    "\n"
+    "checkpoint: print the latest signed checkpoint (C2SP signed note).\n"
+    "\n"
+    "prove: the inclusion proof of entry N in the tree of S entries (default:\n"
+    "the current size). consistency: the proof that the tree of M entries is a\n"
+    "prefix of the tree of N (default: the current size).\n"
+    "\n"
+    "verify: check BUNDLE offline: the checkpoint's signature by the log key\n"
+    "VKEY (the key string, or a file holding it), the inclusion proof of the\n"
+    "envelope against the checkpoint, and with --trust the envelope's\n"
+    "signatures (at least N distinct trusted keys). Exit 0 verified,\n"
+    "1 not verified, 3 unreadable or malformed.\n"
+    "\n"
+    "  -l, --ledger DIR         the ledger directory\n"
+    "  -O, --origin NAME        the log's name (init)\n"
+    "  -k, --key KEY            the log's Ed25519 private key (init)\n"
+    "  -P, --party NAME         record who submitted the envelopes (add)\n"
+    "      --no-bundle          do not write ENVELOPE.bundle files (add)\n"
+    "  -i, --index N            entry index (prove)\n"
+    "  -s, --size S             tree size (prove)\n"
+    "  -f, --from M, -T, --to N tree sizes (consistency)\n"
+    "  -L, --log-key VKEY       the log's verifier key or a file with it (verify)\n"
+    "  -t, --trust PUB          trusted public key (verify; repeatable)\n"
+    "  -n, --threshold N        distinct trusted keys required (default 1)\n"
+    "      --json               machine-readable output\n";
+
+#define OPT_NO_BUNDLE 1000
+
+static const struct option options[] = {
+    {"ledger", required_argument, NULL, 'l'},
+    {"origin", required_argument, NULL, 'O'},
+    {"key", required_argument, NULL, 'k'},
+    {"party", required_argument, NULL, 'P'},
+    {"no-bundle", no_argument, NULL, OPT_NO_BUNDLE},
+    {"index", required_argument, NULL, 'i'},
+    {"size", required_argument, NULL, 's'},
+    {"from", required_argument, NULL, 'f'},
+    {"to", required_argument, NULL, 'T'},
+    {"log-key", required_argument, NULL, 'L'},
+    {"trust", required_argument, NULL, 't'},
+    {"threshold", required_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
+    {0, 0, 0, 0},
+};
+
+typedef struct {
+    const char *ledger, *origin, *key, *party, *log_key;
+    bool no_bundle, json;
+    bool has_index, has_size, has_from, has_to;
+    uint64_t index, size, from, to;
+    size_t threshold;
+    cli_list trust;
+} log_options;
+
+static bool parse_u64(uint64_t *out, const char *text)
+{
+    char *end;
+    unsigned long long v;
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+/* Parse the options shared by every subcommand; returns an exit status. */
+static int parse_options(log_options *o, int argc, char **argv)
+{
+    int opt;
+
+    memset(o, 0, sizeof(*o));
+    o->threshold = 1;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "l:O:k:P:i:s:f:T:L:t:n:", options, NULL)) != -1) {
+        switch (opt) {
+        case 'l':
+            o->ledger = optarg;
+            break;
+        case 'O':
+            o->origin = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 'P':
+            o->party = optarg;
+            break;
+        case OPT_NO_BUNDLE:
+            o->no_bundle = true;
+            break;
+        case 'i':
+        case 's':
+        case 'f':
+        case 'T': {
+            uint64_t *dst = opt == 'i'   ? &o->index
+                            : opt == 's' ? &o->size
+                            : opt == 'f' ? &o->from
+                                         : &o->to;
+            if (!parse_u64(dst, optarg))
+                return cli_usage_error("log", "--%s needs a number, not '%s'",
+                                       opt == 'i'   ? "index"
+                                       : opt == 's' ? "size"
+                                       : opt == 'f' ? "from"
+                                                    : "to",
+                                       optarg);
+            *(opt == 'i'   ? &o->has_index
+              : opt == 's' ? &o->has_size
+              : opt == 'f' ? &o->has_from
+                           : &o->has_to) = true;
+            break;
+        }
+        case 'L':
+            o->log_key = optarg;
+            break;
+        case 't':
+            if (cli_list_add(&o->trust, optarg) < 0) {
+                cli_errorf("out of memory");
+                return EXIT_ERROR;
+            }
+            break;
+        case 'n':
+            if (!cli_parse_count(&o->threshold, optarg))
+                return cli_usage_error("log", "--threshold needs a positive number, not '%s'",
+                                       optarg);
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        default:
+            return cli_usage_error("log", "invalid option");
+        }
+    }
+    return EXIT_OK;
+}
+
+static int need_ledger(const log_options *o, const char *sub)
+{
+    if (!o->ledger || !*o->ledger)
+        return cli_usage_error("log", "%s needs --ledger DIR", sub);
+    return EXIT_OK;
+}
+
+/* Read a whole file of at most `max` bytes; returns an exit status. */
+static int read_whole(char **out, size_t *len, const char *path, size_t max)
+{
+    FILE *in = fopen(path, "rb");
+    char *data = NULL;
+    size_t cap = 1 << 16, used = 0;
+    int status = EXIT_OK;
+
+    *out = NULL;
+    if (!in) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        return EXIT_ERROR;
+    }
+    for (;;) {
+        size_t n;
+        if (used == cap || !data) {
+            char *grown;
+            if (data && cap > max) {
+                cli_errorf("%s: larger than %zu bytes", path, max);
+                status = EXIT_ERROR;
+                goto out;
+            }
+            cap = data ? cap * 2 : cap;
+            grown = realloc(data, cap + 1);
+            if (!grown) {
+                cli_errorf("%s: out of memory", path);
+                status = EXIT_ERROR;
+                goto out;
+            }
+            data = grown;
+        }
+        n = fread(data + used, 1, cap - used, in);
+        used += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(in)) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        status = EXIT_ERROR;
+        goto out;
+    }
+    if (used > max) {
+        cli_errorf("%s: larger than %zu bytes", path, max);
+        status = EXIT_ERROR;
+        goto out;
+    }
+    data[used] = '\0';
+    *out = data;
+    *len = used;
+    data = NULL;
+out:
+    free(data);
+    fclose(in);
+    return status;
+}
+
+static int run_init(int argc, char **argv)
+{
+    log_options o;
+    wb_key *key = NULL;
+    char *vkey = NULL;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if ((status = need_ledger(&o, "init")) != EXIT_OK)
+        goto out;
+    if (!o.origin || !o.key || optind != argc) {
+        status = cli_usage_error("log", "init needs --ledger, --origin and --key, and no operands");
+        goto out;
+    }
+    rc = wb_key_load(&key, o.key);
+    if (rc == 0)
+        rc = wb_ledger_init(&vkey, o.ledger, o.origin, key);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (o.json)
+        status = cli_print_json(json_pack("{s:s, s:s, s:s}", "ledger", o.ledger, "origin", o.origin,
+                                          "verifier_key", vkey));
+    else
+        printf("%s\n", vkey);
+out:
+    wb_free(vkey);
+    wb_key_free(key);
+    cli_list_free(&o.trust);
+    return status;
+}
+
+static int run_add(int argc, char **argv)
+{
+    log_options o;
+    wb_ledger *ledger = NULL;
+    wb_ledger_input *inputs = NULL;
+    char **data = NULL, *bundle_path = NULL;
+    uint64_t *indexes = NULL;
+    size_t n = 0, i;
+    json_t *list = NULL;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if ((status = need_ledger(&o, "add")) != EXIT_OK)
+        goto out;
+    n = (size_t)(argc - optind);
+    if (n == 0) {
+        status = cli_usage_error("log", "add needs at least one ENVELOPE");
+        goto out;
+    }
+    if (n > WB_LEDGER_MAX_BATCH) {
+        status =
+            cli_usage_error("log", "add takes at most %d envelopes at a time", WB_LEDGER_MAX_BATCH);
+        goto out;
+    }
+    inputs = calloc(n, sizeof(*inputs));
+    data = calloc(n, sizeof(*data));
+    indexes = calloc(n, sizeof(*indexes));
+    if (!inputs || !data || !indexes) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        inputs[i].name = argv[optind + (int)i];
+        status = read_whole(&data[i], &inputs[i].len, inputs[i].name, WB_STORE_MAX_ENTRY_SIZE);
+        if (status != EXIT_OK)
+            goto out;
+        inputs[i].data = data[i];
+    }
+    if ((rc = wb_ledger_open(&ledger, o.ledger)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    /* the library writes the indexes only once the batch is durable */
+    for (i = 0; i < n; i++)
+        indexes[i] = UINT64_MAX;
+    rc = wb_ledger_append(indexes, ledger, inputs, n, o.party);
+    if (rc < 0 && (rc != WB_EIO || indexes[0] == UINT64_MAX)) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (rc < 0) {
+        /* appended, but the checkpoint file lags: say so, carry on */
+        cli_errorf("%s", wb_error_last());
+        status = EXIT_ERROR;
+    }
+    list = o.json ? json_array() : NULL;
+    for (i = 0; i < n; i++) {
+        bool bundled = false;
+        if (!o.no_bundle) {
+            free(bundle_path);
+            bundle_path = malloc(strlen(inputs[i].name) + sizeof(".bundle"));
+            if (!bundle_path) {
+                cli_errorf("out of memory");
+                status = EXIT_ERROR;
+                goto out;
+            }
+            strcpy(bundle_path, inputs[i].name);
+            strcat(bundle_path, ".bundle");
+            rc = wb_ledger_bundle_save(ledger, indexes[i], bundle_path);
+            if (rc < 0) {
+                status = cli_fail(rc);
+                goto out;
+            }
+            bundled = true;
+        }
+        if (list)
+            json_array_append_new(list, json_pack("{s:s, s:I, s:s*}", "envelope", inputs[i].name,
+                                                  "index", (json_int_t)indexes[i], "bundle",
+                                                  bundled ? bundle_path : NULL));
+        else
+            printf("%" PRIu64 " %s%s%s\n", indexes[i], inputs[i].name, bundled ? " -> " : "",
+                   bundled ? bundle_path : "");
+    }
+    if (list) {
+        uint64_t size = 0;
+        if ((rc = wb_ledger_size(&size, ledger)) < 0) {
+            status = cli_fail(rc);
+            goto out;
+        }
+        rc =
+            cli_print_json(json_pack("{s:o, s:I}", "entries", list, "tree_size", (json_int_t)size));
+        list = NULL;
+        if (status == EXIT_OK)
+            status = rc;
+    }
+out:
+    json_decref(list);
+    free(bundle_path);
+    for (i = 0; data && i < n; i++)
+        free(data[i]);
+    free(data);
+    free(inputs);
+    free(indexes);
+    wb_ledger_free(ledger);
+    cli_list_free(&o.trust);
+    return status;
+}
+
+static int run_checkpoint(int argc, char **argv)
+{
+    log_options o;
+    wb_ledger *ledger = NULL;
+    char *note = NULL;
+    size_t len = 0;
+    uint64_t size = 0;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if ((status = need_ledger(&o, "checkpoint")) != EXIT_OK)
+        goto out;
+    if (optind != argc) {
+        status = cli_usage_error("log", "checkpoint takes no operands");
+        goto out;
+    }
+    rc = wb_ledger_open(&ledger, o.ledger);
+    if (rc == 0)
+        rc = wb_ledger_checkpoint(&note, &len, ledger);
+    if (rc == 0)
+        rc = wb_ledger_size(&size, ledger);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (o.json) {
+        status = cli_print_json(json_pack(
+            "{s:s, s:I, s:s, s:s}", "origin", wb_ledger_origin(ledger), "tree_size",
+            (json_int_t)size, "verifier_key", wb_ledger_verifier_key(ledger), "checkpoint", note));
+    } else if (fwrite(note, 1, len, stdout) != len) {
+        cli_errorf("writing to stdout: %s", strerror(errno));
+        status = EXIT_ERROR;
+    }
+out:
+    wb_free(note);
+    wb_ledger_free(ledger);
+    cli_list_free(&o.trust);
+    return status;
+}
+
+/* Print a proof object for people: one "key: value" line each, the proof
+ * hashes one per line. */
+static int print_proof(json_t *obj, bool json)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+
+    if (json)
+        return cli_print_json(obj);
+    json_object_foreach(obj, key, value)
+    {
+        if (json_is_integer(value))
+            printf("%s: %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(value));
+        else if (json_is_string(value))
+            printf("%s: %s\n", key, json_string_value(value));
+        else if (json_is_array(value)) {
+            printf("%s: %zu hashes\n", key, json_array_size(value));
+            for (i = 0; i < json_array_size(value); i++)
+                printf("  %s\n", json_string_value(json_array_get(value, i)));
+        }
+    }
+    json_decref(obj);
+    return EXIT_OK;
+}
+
+static int run_prove(int argc, char **argv)
+{
+    log_options o;
+    wb_ledger *ledger = NULL;
+    wb_ledger_inclusion proof;
+    json_t *obj = NULL;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if ((status = need_ledger(&o, "prove")) != EXIT_OK)
+        goto out;
+    if (!o.has_index || optind != argc) {
+        status = cli_usage_error("log", "prove needs --index N and no operands");
+        goto out;
+    }
+    if (o.has_size && o.size == 0) {
+        status = cli_usage_error("log", "--size 0: the empty tree holds no entry");
+        goto out;
+    }
+    rc = wb_ledger_open(&ledger, o.ledger);
+    if (rc == 0)
+        rc = wb_ledger_prove_inclusion(&proof, ledger, o.index, o.size);
+    if (rc == 0)
+        rc = wb_ledger_inclusion_json(&obj, &proof);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    status = print_proof(obj, o.json);
+out:
+    wb_ledger_free(ledger);
+    cli_list_free(&o.trust);
+    return status;
+}
+
+static int run_consistency(int argc, char **argv)
+{
+    log_options o;
+    wb_ledger *ledger = NULL;
+    wb_ledger_consistency proof;
+    json_t *obj = NULL;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if ((status = need_ledger(&o, "consistency")) != EXIT_OK)
+        goto out;
+    if (!o.has_from || optind != argc) {
+        status = cli_usage_error("log", "consistency needs --from M and no operands");
+        goto out;
+    }
+    if (o.from == 0 || (o.has_to && o.to == 0)) {
+        status = cli_usage_error("log", "there is no consistency proof from or to the empty tree");
+        goto out;
+    }
+    rc = wb_ledger_open(&ledger, o.ledger);
+    if (rc == 0)
+        rc = wb_ledger_prove_consistency(&proof, ledger, o.from, o.to);
+    if (rc == 0)
+        rc = wb_ledger_consistency_json(&obj, &proof);
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    status = print_proof(obj, o.json);
+out:
+    wb_ledger_free(ledger);
+    cli_list_free(&o.trust);
+    return status;
+}
+
+/* The log key from a verifier key string or a file holding one. */
+static int load_log_key(wb_note_verifier **out, const char *arg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *probe;
+    int rc, status;
+
+    if (wb_note_verifier_parse(out, arg, strlen(arg)) == 0)
+        return EXIT_OK;
+    probe = fopen(arg, "rb");
+    if (!probe && errno == ENOENT) {
+        cli_errorf("--log-key %s: neither a verifier key (name+keyid+base64) nor a file", arg);
+        return EXIT_ERROR;
+    }
+    if (probe)
+        fclose(probe);
+    status = read_whole(&text, &len, arg, 4096);
+    if (status != EXIT_OK)
+        return status;
+    /* a key file as `waybill log init > vkey.txt` writes it */
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        text[--len] = '\0';
+    rc = wb_note_verifier_parse(out, text, len);
+    free(text);
+    if (rc < 0) {
+        wb_error_prefix(rc, "%s: ", arg);
+        return cli_fail(rc);
+    }
+    return EXIT_OK;
+}
+
+static int run_verify(int argc, char **argv)
+{
+    log_options o;
+    wb_note_verifier *log_key = NULL;
+    wb_keyring *ring = NULL;
+    wb_bundle *bundle = NULL;
+    wb_envelope *env = NULL;
+    wb_dsse_result *result = NULL;
+    const char *path;
+    size_t i;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if (!o.log_key || optind + 1 != argc) {
+        status = cli_usage_error("log", "verify needs one BUNDLE and --log-key VKEY");
+        goto out;
+    }
+    path = argv[optind];
+    if ((status = load_log_key(&log_key, o.log_key)) != EXIT_OK)
+        goto out;
+    if (o.trust.count > 0 &&
+        (status = cli_load_trust(&ring, &o.trust, o.threshold, "log")) != EXIT_OK)
+        goto out;
+    if ((rc = wb_bundle_load(&bundle, path)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    rc = wb_bundle_verify(&env, &result, bundle, log_key, ring, o.threshold);
+    if (rc < 0 && rc != WB_EVERIFY) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (o.json) {
+        json_t *signers = json_array();
+        for (i = 0; signers && result && i < result->nsigs; i++)
+            if (result->sigs[i].status == WB_DSSE_SIG_VALID)
+                json_array_append_new(signers, json_string(result->sigs[i].keyid));
+        status = cli_print_json(json_pack(
+            "{s:s, s:b, s:s, s:I, s:I, s:b, s:o, s:s?}", "bundle", path, "verified", rc == 0, "log",
+            wb_note_verifier_name(log_key), "index", (json_int_t)wb_bundle_index(bundle),
+            "tree_size", (json_int_t)wb_bundle_tree_size(bundle), "signatures_checked",
+            ring != NULL, "signers", signers, "error", rc == 0 ? NULL : wb_error_last()));
+        if (rc < 0) {
+            cli_errorf("%s", wb_error_last());
+            status = EXIT_VERIFY;
+        }
+        goto out;
+    }
+    if (rc < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    printf("%s: verified: entry %" PRIu64 " of %s (tree size %" PRIu64 ")\n", path,
+           wb_bundle_index(bundle), wb_note_verifier_name(log_key), wb_bundle_tree_size(bundle));
+    if (env)
+        printf("payload type: %s\n", wb_envelope_payload_type(env));
+    if (!ring)
+        printf("signatures: not checked (no --trust given)\n");
+    for (i = 0; result && i < result->nsigs; i++)
+        if (result->sigs[i].status == WB_DSSE_SIG_VALID)
+            printf("signed by: %s\n", result->sigs[i].keyid);
+out:
+    wb_dsse_result_free(result);
+    wb_envelope_free(env);
+    wb_bundle_free(bundle);
+    wb_keyring_free(ring);
+    wb_note_verifier_free(log_key);
+    cli_list_free(&o.trust);
+    return status;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } subs[] = {
+        {"init", run_init},
+        {"add", run_add},
+        {"checkpoint", run_checkpoint},
+        {"prove", run_prove},
+        {"consistency", run_consistency},
+        {"verify", run_verify},
+    };
+    size_t i;
+
+    if (argc < 2)
+        return cli_usage(&cmd_log, stderr);
+    for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].run(argc - 1, argv + 1);
+    return cli_usage_error(
+        "log", "unknown subcommand '%s' (init, add, checkpoint, prove, consistency or verify)",
+        argv[1]);
+}
+
+const cli_command cmd_log = {
+    .name = "log",
+    .summary = "the ledger: append envelopes, prove, verify bundles",
+    .run = run,
+    .usage = usage,
+};
