@@ -71,6 +71,15 @@ void cli_progress_done(cli_progress *bar);
  * that `threshold` distinct keys are there. Returns an exit status: EXIT_OK,
  * or the error already reported. */
 int cli_load_trust(wb_keyring **out, const cli_list *paths, size_t threshold, const char *cmd_name);
+/* Read a whole file ("-": standard input) of at most `max` bytes into a
+ * NUL-terminated buffer (free()). Returns an exit status; errors reported. */
+int cli_read_file(char **out, size_t *len, const char *path, size_t max);
+
+/* A ledger's note verifier key from its name+hash+base64 string or from a
+ * file holding one (as `waybill log init` prints it). Returns an exit
+ * status; errors reported. */
+int cli_load_log_key(wb_note_verifier **out, const char *arg);
+
 /* Parse --threads (1 to 64). */
 bool cli_parse_threads(unsigned *out, const char *text);
 

@@ -12,7 +12,7 @@
 static const char usage[] =
     "usage: waybill seal PATH --key KEY [--key KEY2 ...] [--out FILE] [--name NAME]\n"
     "                    [--version V] [--supplier NAME] [--to SITE] [--exclude GLOB ...]\n"
-    "                    [--threads N] [--quiet] [--json]\n"
+    "                    [--ledger DIR] [--threads N] [--quiet] [--json]\n"
     "\n"
     "Hash every file of PATH (a directory, a single file, or a .tar, .tar.gz, .tgz,\n"
     ".tar.xz, .tar.zst, .tar.bz2 or .zip archive, read without unpacking) in\n"
@@ -30,6 +30,8 @@ static const char usage[] =
     "      --to SITE        the recipient site\n"
     "  -x, --exclude GLOB   leave out paths matching GLOB (fnmatch, '*' matches '/');\n"
     "                       recorded in the waybill so verify leaves them out too\n"
+    "      --ledger DIR     also append the waybill to this ledger (waybill log init)\n"
+    "                       and write its bundle to FILE.bundle\n"
     "      --threads N      hashing threads (default: one per core)\n"
     "  -q, --quiet          no progress bar\n"
     "      --json           print a summary as JSON\n"
@@ -82,9 +84,39 @@ static int creation_time(int64_t *out)
     return 0;
 }
 
+/* Append the waybill, exactly as written, to the ledger and write its
+ * bundle next to it (FILE.bundle). */
+static int append_to_ledger(uint64_t *index, char **bundle_path, const char *dir,
+                            const char *waybill_path)
+{
+    wb_ledger *ledger = NULL;
+    wb_ledger_input input;
+    char *bytes = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (asprintf(bundle_path, "%s.bundle", waybill_path) < 0) {
+        *bundle_path = NULL;
+        return cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+    }
+    if (cli_read_file(&bytes, &len, waybill_path, WB_DSSE_MAX_ENVELOPE_SIZE) != EXIT_OK)
+        return EXIT_ERROR;
+    input.data = bytes;
+    input.len = len;
+    input.name = waybill_path;
+    rc = wb_ledger_open(&ledger, dir);
+    if (rc == 0)
+        rc = wb_ledger_append(index, ledger, &input, 1, NULL);
+    if (rc == 0)
+        rc = wb_ledger_bundle_save(ledger, *index, *bundle_path);
+    wb_ledger_free(ledger);
+    free(bytes);
+    return rc < 0 ? cli_fail(rc) : EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
-    enum { OPT_NAME = 256, OPT_VERSION, OPT_SUPPLIER, OPT_TO, OPT_THREADS, OPT_JSON };
+    enum { OPT_NAME = 256, OPT_VERSION, OPT_SUPPLIER, OPT_TO, OPT_THREADS, OPT_JSON, OPT_LEDGER };
     static const struct option options[] = {
         {"key", required_argument, NULL, 'k'},
         {"out", required_argument, NULL, 'o'},
@@ -96,13 +128,16 @@ static int run(int argc, char **argv)
         {"threads", required_argument, NULL, OPT_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, OPT_JSON},
+        {"ledger", required_argument, NULL, OPT_LEDGER},
         {0, 0, 0, 0},
     };
     cli_list key_paths = {0}, excludes = {0};
     wb_delivery_info info = {0};
     wb_tree_options opts = {0};
     cli_progress bar;
-    const char *out_path = NULL, *path;
+    const char *out_path = NULL, *path, *ledger_dir = NULL;
+    char *bundle_path = NULL;
+    uint64_t index = 0;
     char *name = NULL, *out_default = NULL, *statement = NULL;
     const char **keyids = NULL;
     wb_key **keys = NULL;
@@ -147,6 +182,9 @@ static int run(int argc, char **argv)
             break;
         case OPT_JSON:
             json = true;
+            break;
+        case OPT_LEDGER:
+            ledger_dir = optarg;
             break;
         default:
             status = cli_usage_error("seal", "invalid option");
@@ -227,14 +265,18 @@ static int run(int argc, char **argv)
         status = cli_fail(rc);
         goto out;
     }
+    if (ledger_dir &&
+        (status = append_to_ledger(&index, &bundle_path, ledger_dir, out_path)) != EXIT_OK)
+        goto out;
     if (json) {
         json_t *ids = json_array();
         for (i = 0; ids && i < key_paths.count; i++)
             json_array_append_new(ids, json_string(keyids[i]));
-        status = cli_print_json(json_pack("{s:s, s:s, s:I, s:I, s:o}", "waybill", out_path, "name",
-                                          info.name, "files", (json_int_t)wb_tree_file_count(tree),
-                                          "bytes", (json_int_t)wb_tree_total_bytes(tree), "keyids",
-                                          ids));
+        status = cli_print_json(
+            json_pack("{s:s, s:s, s:I, s:I, s:o, s:s?, s:o?}", "waybill", out_path, "name",
+                      info.name, "files", (json_int_t)wb_tree_file_count(tree), "bytes",
+                      (json_int_t)wb_tree_total_bytes(tree), "keyids", ids, "bundle", bundle_path,
+                      "index", bundle_path ? json_integer((json_int_t)index) : NULL));
     } else {
         char bytes[32];
         cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
@@ -243,6 +285,9 @@ static int run(int argc, char **argv)
                wb_tree_file_count(tree) == 1 ? "" : "s", bytes, out_path);
         for (i = 0; i < key_paths.count; i++)
             printf("signed by: %s\n", keyids[i]);
+        if (bundle_path)
+            printf("logged: entry %llu of %s; bundle %s\n", (unsigned long long)index, ledger_dir,
+                   bundle_path);
     }
 out:
     if (keys)
@@ -252,6 +297,7 @@ out:
     free(keyids);
     free(name);
     free(out_default);
+    free(bundle_path);
     wb_free(statement);
     wb_envelope_free(env);
     wb_tree_free(tree);

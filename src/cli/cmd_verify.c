@@ -13,7 +13,8 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: waybill verify PATH --waybill FILE --trust PUB [--trust PUB2 ...]\n"
+    "usage: waybill verify PATH (--waybill FILE | --bundle FILE --log-key VKEY)\n"
+    "                      --trust PUB [--trust PUB2 ...]\n"
     "                      [--threshold N] [--threads N] [--quiet] [--json]\n"
     "\n"
     "Check the waybill's signatures (at least N distinct trusted keys, default\n"
@@ -24,6 +25,11 @@ static const char usage[] =
     "either fails; 3 when something cannot be read.\n"
     "\n"
     "  -w, --waybill FILE   the waybill (from waybill seal)\n"
+    "  -b, --bundle FILE    the waybill's ledger bundle (seal --ledger): checks\n"
+    "                       also that the waybill is in the log (inclusion proof\n"
+    "                       and checkpoint signed by --log-key); with --waybill\n"
+    "                       too, the bundle must hold that very waybill\n"
+    "      --log-key VKEY   the ledger's verifier key (name+hash+base64, or a file)\n"
     "  -t, --trust PUB      trusted public key (repeatable)\n"
     "  -n, --threshold N    distinct trusted keys required (default 1)\n"
     "      --threads N      hashing threads (default: one per core)\n"
@@ -51,9 +57,30 @@ static json_t *diff_json(const wb_diff *d)
                      "actual", d->actual[0] ? path_json(d->actual) : NULL);
 }
 
+/* The bundle must carry exactly the waybill given with --waybill. */
+static int same_waybill(const wb_bundle *bundle, const char *waybill_path, const char *bundle_path)
+{
+    const unsigned char *in_bundle;
+    size_t bundle_len, len = 0;
+    char *bytes = NULL;
+    int status, same;
+
+    status = cli_read_file(&bytes, &len, waybill_path, WB_DSSE_MAX_ENVELOPE_SIZE);
+    if (status != EXIT_OK)
+        return status;
+    in_bundle = wb_bundle_envelope(bundle, &bundle_len);
+    same = bundle_len == len && wb_digest_equal(in_bundle, bytes, len);
+    free(bytes);
+    if (!same) {
+        cli_errorf("%s: holds another waybill than %s", bundle_path, waybill_path);
+        return EXIT_VERIFY;
+    }
+    return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
-    enum { OPT_THREADS = 256, OPT_JSON };
+    enum { OPT_THREADS = 256, OPT_JSON, OPT_LOG_KEY };
     static const struct option options[] = {
         {"waybill", required_argument, NULL, 'w'},
         {"trust", required_argument, NULL, 't'},
@@ -61,10 +88,14 @@ static int run(int argc, char **argv)
         {"threads", required_argument, NULL, OPT_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, OPT_JSON},
+        {"bundle", required_argument, NULL, 'b'},
+        {"log-key", required_argument, NULL, OPT_LOG_KEY},
         {0, 0, 0, 0},
     };
     cli_list trust = {0};
-    const char *waybill_path = NULL, *path;
+    const char *waybill_path = NULL, *path, *bundle_path = NULL, *log_key_arg = NULL;
+    wb_note_verifier *log_key = NULL;
+    wb_bundle *bundle = NULL;
     size_t threshold = 1, ndiffs = 0, i, payload_len;
     const unsigned char *payload;
     wb_keyring *ring = NULL;
@@ -80,8 +111,14 @@ static int run(int argc, char **argv)
     int opt, rc, status = EXIT_OK;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "w:t:n:q", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "w:t:n:qb:", options, NULL)) != -1) {
         switch (opt) {
+        case 'b':
+            bundle_path = optarg;
+            break;
+        case OPT_LOG_KEY:
+            log_key_arg = optarg;
+            break;
         case 'w':
             waybill_path = optarg;
             break;
@@ -111,20 +148,41 @@ static int run(int argc, char **argv)
             goto out;
         }
     }
-    if (optind + 1 != argc || !waybill_path || trust.count == 0) {
-        status = cli_usage_error("verify", "verify needs PATH, --waybill FILE and --trust PUB");
+    if (optind + 1 != argc || (!waybill_path && !bundle_path) || trust.count == 0) {
+        status = cli_usage_error("verify", "verify needs PATH, --waybill FILE (or --bundle FILE) "
+                                           "and --trust PUB");
+        goto out;
+    }
+    if (!bundle_path != !log_key_arg) {
+        status = cli_usage_error("verify", "--bundle and --log-key go together");
         goto out;
     }
     path = argv[optind];
     if ((status = cli_load_trust(&ring, &trust, threshold, "verify")) != EXIT_OK)
         goto out;
-    if ((rc = wb_envelope_load(&env, waybill_path)) < 0) {
-        status = cli_fail(rc);
-        goto out;
+    if (bundle_path) {
+        /* the log's word first: the checkpoint, the inclusion proof, then the
+         * signatures of the envelope the bundle carries */
+        if ((status = cli_load_log_key(&log_key, log_key_arg)) != EXIT_OK)
+            goto out;
+        if ((rc = wb_bundle_load(&bundle, bundle_path)) < 0) {
+            status = cli_fail(rc);
+            goto out;
+        }
+        if (waybill_path && (status = same_waybill(bundle, waybill_path, bundle_path)) != EXIT_OK)
+            goto out;
+        rc = wb_bundle_verify(&env, &result, bundle, log_key, ring, threshold);
+        if (!waybill_path)
+            waybill_path = bundle_path;
+    } else {
+        if ((rc = wb_envelope_load(&env, waybill_path)) < 0) {
+            status = cli_fail(rc);
+            goto out;
+        }
+        rc = wb_dsse_verify(&result, env, ring, threshold);
     }
-    rc = wb_dsse_verify(&result, env, ring, threshold);
     if (rc < 0) {
-        if (rc == WB_EVERIFY)
+        if (rc == WB_EVERIFY && !bundle_path)
             wb_error_prefix(rc, "%s: ", waybill_path);
         if (json && rc == WB_EVERIFY)
             cli_print_json(json_pack("{s:b, s:b, s:s}", "verified", 0, "signaturesValid", 0,
@@ -172,10 +230,11 @@ static int run(int argc, char **argv)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
         rc = cli_print_json(json_pack(
-            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o}", "verified", ndiffs == 0,
+            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?}", "verified", ndiffs == 0,
             "signaturesValid", 1, "path", path, "name", wb_delivery_name(delivery), "version",
             wb_delivery_version(delivery), "files", (json_int_t)wb_tree_file_count(tree), "bytes",
-            (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list));
+            (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list,
+            "logIndex", bundle ? json_integer((json_int_t)wb_bundle_index(bundle)) : NULL));
         if (rc != EXIT_OK)
             status = rc;
         goto out;
@@ -206,8 +265,14 @@ static int run(int argc, char **argv)
         for (i = 0; i < result->nsigs; i++)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 printf("signed by: %s\n", result->sigs[i].keyid);
+        if (bundle)
+            printf("in the log: entry %llu of %llu, checkpoint signed by %s\n",
+                   (unsigned long long)wb_bundle_index(bundle),
+                   (unsigned long long)wb_bundle_tree_size(bundle), wb_note_verifier_name(log_key));
     }
 out:
+    wb_bundle_free(bundle);
+    wb_note_verifier_free(log_key);
     free(excludes);
     wb_free(diffs);
     wb_tree_free(tree);

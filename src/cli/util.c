@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -136,4 +137,87 @@ bool cli_parse_threads(unsigned *out, const char *text)
         return false;
     *out = (unsigned)threads;
     return true;
+}
+
+int cli_read_file(char **out, size_t *len, const char *path, size_t max)
+{
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t cap = 1 << 16, used = 0;
+    char *data = NULL;
+    int status = EXIT_OK;
+
+    *out = NULL;
+    if (!in) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        return EXIT_ERROR;
+    }
+    for (;;) {
+        size_t n;
+        if (!data || used == cap) {
+            char *grown;
+            if (data && cap > max) {
+                cli_errorf("%s: larger than %zu bytes; refusing it", path, max);
+                status = EXIT_ERROR;
+                goto out;
+            }
+            cap = data ? cap * 2 : cap;
+            grown = realloc(data, cap + 1);
+            if (!grown) {
+                cli_errorf("%s: out of memory", path);
+                status = EXIT_ERROR;
+                goto out;
+            }
+            data = grown;
+        }
+        n = fread(data + used, 1, cap - used, in);
+        used += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(in)) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        status = EXIT_ERROR;
+        goto out;
+    }
+    if (used > max) {
+        cli_errorf("%s: larger than %zu bytes; refusing it", path, max);
+        status = EXIT_ERROR;
+        goto out;
+    }
+    data[used] = '\0';
+    *out = data;
+    *len = used;
+    data = NULL;
+out:
+    free(data);
+    if (in != stdin)
+        fclose(in);
+    return status;
+}
+
+int cli_load_log_key(wb_note_verifier **out, const char *arg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc, status;
+
+    if (wb_note_verifier_parse(out, arg, strlen(arg)) == 0)
+        return EXIT_OK;
+    if (access(arg, F_OK) != 0) {
+        cli_errorf("--log-key %s: neither a verifier key (name+keyid+base64) nor a file", arg);
+        return EXIT_ERROR;
+    }
+    status = cli_read_file(&text, &len, arg, 4096);
+    if (status != EXIT_OK)
+        return status;
+    /* a key file as `waybill log init > vkey.txt` writes it */
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        text[--len] = '\0';
+    rc = wb_note_verifier_parse(out, text, len);
+    free(text);
+    if (rc < 0) {
+        wb_error_prefix(rc, "%s: ", arg);
+        return cli_fail(rc);
+    }
+    return EXIT_OK;
 }
