@@ -1,8 +1,9 @@
 #!/bin/sh
-# The demo behind `make demo`: a supplier seals the sample delivery, the
-# customer verifies it before installing, and a tampered copy is rejected
-# with the line that names the changed file. Later issues grow this into
-# review -> seal -> log -> verify.
+# The demo behind `make demo`: a supplier seals the sample delivery and
+# records the waybill in its transparency log, the customer verifies it
+# (signatures, inclusion in the log, every file) before installing, and a
+# tampered copy is rejected with the line that names the changed file.
+# Later issues add the review before sealing.
 set -eu
 waybill=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,22 +17,31 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 step "Supplier: make a signing key (the id is what in-toto would call it too)"
 show "$waybill" keygen --out supplier
 
-step "Supplier: seal the delivery (every file hashed, symlinks and modes recorded)"
+step "Supplier: start the transparency log every waybill goes into"
+"$waybill" keygen --out log >/dev/null 2>&1
+printf '$ %s\n' "$waybill log init --ledger ledger --origin example.com/acme/ledger --key log.key"
+"$waybill" log init --ledger ledger --origin example.com/acme/ledger --key log.key \
+    >log-verifier.txt
+cat log-verifier.txt
+
+step "Supplier: seal the delivery (every file hashed, symlinks and modes recorded) and log it"
 cp -R "$here/delivery" acme-router-tools
 show "$waybill" seal acme-router-tools --key supplier.key --version 2.4.1 \
-    --supplier "Acme Networks" --to customer-site-7 --out acme.waybill.json
+    --supplier "Acme Networks" --to customer-site-7 --out acme.waybill.json --ledger ledger
 
 step "Anyone: read what the waybill says"
 show "$waybill" show acme.waybill.json
 
-step "Customer: verify the delivery before installing it"
-show "$waybill" verify acme-router-tools --waybill acme.waybill.json --trust supplier.pub
+step "Customer: verify the delivery before installing it, with the log's word that it was published"
+show "$waybill" verify acme-router-tools --bundle acme.waybill.json.bundle \
+    --log-key log-verifier.txt --trust supplier.pub
 
 step "Attacker: slip a backdoor into the configuration on the way"
 echo 'telnet = on' >>acme-router-tools/etc/acme.conf
 chmod +x acme-router-tools/etc/acme.conf
 set +e
-show "$waybill" verify acme-router-tools --waybill acme.waybill.json --trust supplier.pub
+show "$waybill" verify acme-router-tools --bundle acme.waybill.json.bundle \
+    --log-key log-verifier.txt --trust supplier.pub
 status=$?
 set -e
 if [ "$status" -ne 1 ]; then
