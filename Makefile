@@ -50,6 +50,7 @@ fuzz: deps
 
 bench: build
 	./bench/run.sh $(BUILD)/src/cli/waybill
+	./bench/ledger-bench.sh $(BUILD)/bench/ledger_bench
 
 install: build
 	meson install -C $(BUILD)
