@@ -33,58 +33,6 @@ static const char usage[] =
 /* payloads larger than this are refused: an envelope holds them in memory */
 #define MAX_PAYLOAD ((size_t)512 << 20)
 
-static int read_payload(char **out, size_t *len, const char *path)
-{
-    FILE *in;
-    size_t cap = 1 << 16, used = 0;
-    char *data;
-
-    in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!in) {
-        cli_errorf("%s: %s", path, strerror(errno));
-        return EXIT_ERROR;
-    }
-    data = malloc(cap);
-    while (data) {
-        size_t n = fread(data + used, 1, cap - used, in);
-        used += n;
-        if (n == 0)
-            break;
-        if (used == cap) {
-            char *grown;
-            if (cap >= MAX_PAYLOAD) {
-                cli_errorf("%s: larger than %zu MiB; not signing it as one payload", path,
-                           MAX_PAYLOAD >> 20);
-                free(data);
-                data = NULL;
-                goto out;
-            }
-            cap *= 2;
-            grown = realloc(data, cap);
-            if (!grown) {
-                free(data);
-                data = NULL;
-            }
-            data = grown;
-        }
-    }
-    if (!data)
-        cli_errorf("%s: out of memory", path);
-    else if (ferror(in)) {
-        cli_errorf("%s: %s", path, strerror(errno));
-        free(data);
-        data = NULL;
-    }
-out:
-    if (in != stdin)
-        fclose(in);
-    if (!data)
-        return EXIT_ERROR;
-    *out = data;
-    *len = used;
-    return EXIT_OK;
-}
-
 static int run_sign(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -135,7 +83,7 @@ static int run_sign(int argc, char **argv)
         goto out;
     }
     in_path = argv[optind];
-    status = read_payload(&payload, &payload_len, in_path);
+    status = cli_read_file(&payload, &payload_len, in_path, MAX_PAYLOAD);
     if (status != EXIT_OK)
         goto out;
     rc = wb_envelope_new(&env, payload_type, payload, payload_len);

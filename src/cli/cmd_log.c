@@ -175,62 +175,6 @@ static int need_ledger(const log_options *o, const char *sub)
     return EXIT_OK;
 }
 
-/* Read a whole file of at most `max` bytes; returns an exit status. */
-static int read_whole(char **out, size_t *len, const char *path, size_t max)
-{
-    FILE *in = fopen(path, "rb");
-    char *data = NULL;
-    size_t cap = 1 << 16, used = 0;
-    int status = EXIT_OK;
-
-    *out = NULL;
-    if (!in) {
-        cli_errorf("%s: %s", path, strerror(errno));
-        return EXIT_ERROR;
-    }
-    for (;;) {
-        size_t n;
-        if (used == cap || !data) {
-            char *grown;
-            if (data && cap > max) {
-                cli_errorf("%s: larger than %zu bytes", path, max);
-                status = EXIT_ERROR;
-                goto out;
-            }
-            cap = data ? cap * 2 : cap;
-            grown = realloc(data, cap + 1);
-            if (!grown) {
-                cli_errorf("%s: out of memory", path);
-                status = EXIT_ERROR;
-                goto out;
-            }
-            data = grown;
-        }
-        n = fread(data + used, 1, cap - used, in);
-        used += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(in)) {
-        cli_errorf("%s: %s", path, strerror(errno));
-        status = EXIT_ERROR;
-        goto out;
-    }
-    if (used > max) {
-        cli_errorf("%s: larger than %zu bytes", path, max);
-        status = EXIT_ERROR;
-        goto out;
-    }
-    data[used] = '\0';
-    *out = data;
-    *len = used;
-    data = NULL;
-out:
-    free(data);
-    fclose(in);
-    return status;
-}
-
 static int run_init(int argc, char **argv)
 {
     log_options o;
@@ -300,7 +244,7 @@ static int run_add(int argc, char **argv)
     }
     for (i = 0; i < n; i++) {
         inputs[i].name = argv[optind + (int)i];
-        status = read_whole(&data[i], &inputs[i].len, inputs[i].name, WB_STORE_MAX_ENTRY_SIZE);
+        status = cli_read_file(&data[i], &inputs[i].len, inputs[i].name, WB_STORE_MAX_ENTRY_SIZE);
         if (status != EXIT_OK)
             goto out;
         inputs[i].data = data[i];
@@ -514,38 +458,6 @@ out:
     return status;
 }
 
-/* The log key from a verifier key string or a file holding one. */
-static int load_log_key(wb_note_verifier **out, const char *arg)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *probe;
-    int rc, status;
-
-    if (wb_note_verifier_parse(out, arg, strlen(arg)) == 0)
-        return EXIT_OK;
-    probe = fopen(arg, "rb");
-    if (!probe && errno == ENOENT) {
-        cli_errorf("--log-key %s: neither a verifier key (name+keyid+base64) nor a file", arg);
-        return EXIT_ERROR;
-    }
-    if (probe)
-        fclose(probe);
-    status = read_whole(&text, &len, arg, 4096);
-    if (status != EXIT_OK)
-        return status;
-    /* a key file as `waybill log init > vkey.txt` writes it */
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        text[--len] = '\0';
-    rc = wb_note_verifier_parse(out, text, len);
-    free(text);
-    if (rc < 0) {
-        wb_error_prefix(rc, "%s: ", arg);
-        return cli_fail(rc);
-    }
-    return EXIT_OK;
-}
-
 static int run_verify(int argc, char **argv)
 {
     log_options o;
@@ -565,7 +477,7 @@ static int run_verify(int argc, char **argv)
         goto out;
     }
     path = argv[optind];
-    if ((status = load_log_key(&log_key, o.log_key)) != EXIT_OK)
+    if ((status = cli_load_log_key(&log_key, o.log_key)) != EXIT_OK)
         goto out;
     if (o.trust.count > 0 &&
         (status = cli_load_trust(&ring, &o.trust, o.threshold, "log")) != EXIT_OK)
