@@ -10,8 +10,11 @@
  *                  tlog-checkpoint in a C2SP signed note)
  *     lock         serializes writers (flock)
  *
- * Each entry is the exact bytes of a DSSE envelope; its leaf hash is
- * SHA-256(0x00 || bytes) (RFC 9162). Appending is in batches: the batch's
+ * Each envelope is kept verbatim; the log entry the tree commits to is its
+ * SHA-256 (32 bytes), and the leaf hash SHA-256(0x00 || entry) (RFC 9162).
+ * A digest and not the envelope, because C2SP tlog-tiles serves entries
+ * with 16-bit length prefixes (at most 65,535 bytes) and a waybill of a
+ * large delivery is megabytes. Appending is in batches: the batch's
  * stored hashes, the new root and the signed checkpoint are computed first,
  * then everything goes into the store in one transaction, and only after
  * it is durable is the `checkpoint` file replaced (atomically). So a crash
@@ -73,6 +76,13 @@ typedef struct wb_ledger_consistency {
     size_t proof_len;
 } wb_ledger_consistency;
 
+/* The log entry of an envelope is the SHA-256 of its exact bytes (32
+ * bytes: what the tree commits to and what tile/entries/ bundles serve;
+ * docs/formats/ledger.md); its leaf hash is SHA-256(0x00 || entry).
+ * *digest_out (may be NULL) gets the entry, *leaf_out the leaf hash. */
+WB_EXTERN int wb_ledger_entry_hash(wb_tlog_hash *digest_out, wb_tlog_hash *leaf_out,
+                                   const void *envelope, size_t len);
+
 /* --- the log's side --- */
 
 /* Create a ledger in `dir` (made with mode 0700 unless it exists; an
@@ -91,6 +101,12 @@ WB_EXTERN int wb_ledger_init(char **verifier_key_out, const char *dir, const cha
  * `checkpoint` file when it is missing or differs. Free with
  * wb_ledger_free(). */
 WB_EXTERN int wb_ledger_open(wb_ledger **out, const char *dir);
+
+/* wb_ledger_open() leaves the ledger as it finds it with this flag: no check
+ * of the store's latest checkpoint, no rewriting of the checkpoint file or
+ * the tiles. For audits, which must see what is served. */
+#define WB_LEDGER_OPEN_NO_REPAIR 1u
+WB_EXTERN int wb_ledger_open_ex(wb_ledger **out, const char *dir, unsigned flags);
 
 WB_EXTERN const char *wb_ledger_origin(const wb_ledger *ledger);
 /* The verifier key string, owned by the ledger. */
@@ -145,6 +161,40 @@ WB_EXTERN int wb_ledger_bundle_save(wb_ledger *ledger, uint64_t index, const cha
  * with *count 0 when none). */
 WB_EXTERN int wb_ledger_search(uint64_t **out, size_t *count, wb_ledger *ledger,
                                const char *digest);
+
+/* What an audit looked at and found. */
+typedef struct wb_ledger_audit_report {
+    uint64_t size;        /* entries in the audited tree (the latest checkpoint's size) */
+    uint64_t entries;     /* entries read and rehashed */
+    uint64_t hashes;      /* stored hashes recomputed */
+    uint64_t checkpoints; /* signed checkpoints checked (stored, served, given) */
+    uint64_t tiles;       /* tile files compared */
+    uint64_t bundles;     /* entry bundle files compared */
+    uint64_t problems;    /* problems found (each also given to the callback) */
+} wb_ledger_audit_report;
+
+/* Called once per problem, with a message that says what and where. */
+typedef void (*wb_ledger_audit_fn)(const char *problem, void *ctx);
+
+/* Audit the whole ledger from what it stores and serves, under its lock
+ * (shared: appends wait): every entry's bytes hash to its stored log entry,
+ * whose leaf hash is the tree's stored leaf; every stored hash of the tree
+ * is recomputed from the leaves; every stored checkpoint is signed by the
+ * log, names the origin, and holds the root recomputed for its size; the
+ * served `checkpoint` file is the latest of them; every tile and entry
+ * bundle under tile/ (full, and partial at any size) holds exactly the
+ * recomputed hashes and entries, the tiles of the current size are all
+ * there, and nothing else is. Each of the `given` checkpoints (opened by
+ * the caller with the log key; e.g. earlier ones a client kept) must hold
+ * the recomputed root of its size: one that does not is a fork. Memory is
+ * bounded (a frontier of the tree and one tile per level).
+ * Returns 0 when nothing is wrong; WB_EVERIFY when a problem was found (the
+ * message is the first one; `problem` (may be NULL) gets each); another
+ * code when the audit could not run. `report` may be NULL. Open the ledger
+ * with WB_LEDGER_OPEN_NO_REPAIR to audit it as found. */
+WB_EXTERN int wb_ledger_audit(wb_ledger_audit_report *report, wb_ledger *ledger,
+                              const wb_checkpoint *const *given, size_t n_given,
+                              wb_ledger_audit_fn problem, void *ctx);
 
 WB_EXTERN void wb_ledger_free(wb_ledger *ledger);
 

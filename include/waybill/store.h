@@ -3,7 +3,8 @@
  * interface.
  *
  * A store holds four things: the entries (index, the exact bytes appended,
- * their leaf hash, an optional party name, the time of sequencing), the
+ * their SHA-256 digest, which is the log entry the tree commits to, its
+ * leaf hash, an optional party name, the time of sequencing), the
  * Merkle tree's stored hashes in the stored-hash order of tlog.h (so that
  * appending and proving read O(log n) of them), the signed checkpoints by
  * tree size, and an index from artifact digests (sha256 hex of in-toto
@@ -40,9 +41,10 @@ typedef struct wb_store wb_store;
 
 /* One entry of a batch; everything is borrowed for the call. */
 typedef struct wb_store_entry {
-    const unsigned char *data; /* the exact bytes of the leaf */
+    const unsigned char *data; /* the exact bytes appended (an envelope) */
     size_t data_len;
-    wb_tlog_hash leaf_hash; /* SHA-256(0x00 || data) */
+    wb_tlog_hash digest;    /* SHA-256(data): the log entry (ledger.md) */
+    wb_tlog_hash leaf_hash; /* SHA-256(0x00 || digest) */
     const char *party;      /* who submitted it; NULL when not known */
     int64_t time;           /* POSIX seconds at sequencing */
     /* sha256 hex digests (64 lower-case hex characters) to index */
@@ -68,6 +70,7 @@ typedef struct wb_store_batch {
 typedef struct wb_store_record {
     unsigned char *data;
     size_t data_len;
+    wb_tlog_hash digest;
     wb_tlog_hash leaf_hash;
     char *party; /* NULL when none was given */
     int64_t time;
@@ -90,11 +93,24 @@ typedef struct wb_store_ops {
     int (*latest_checkpoint)(void *impl, char **out, size_t *out_len, uint64_t *size_out);
     /* The signed checkpoint stored for exactly `size`; WB_ENOTFOUND when none. */
     int (*checkpoint_at)(void *impl, char **out, size_t *out_len, uint64_t size);
+    /* The stored checkpoint of the smallest size >= min_size, and that size;
+     * WB_ENOTFOUND when none (audits walk them in order with this). */
+    int (*checkpoint_after)(void *impl, char **out, size_t *out_len, uint64_t *size_out,
+                            uint64_t min_size);
     /* Entry `index`; WB_ENOTFOUND beyond the size. */
     int (*read_entry)(void *impl, wb_store_record *out, uint64_t index);
+    /* The digests of entries first .. first + count - 1 (the log entries of
+     * an entry bundle), without reading the entries' data; WB_ENOTFOUND
+     * when one is missing. */
+    int (*read_digests)(void *impl, wb_tlog_hash *out, uint64_t first, size_t count);
     /* The indexes of the entries that index `digest_hex`, ascending
      * (malloc'd, wb_free(); NULL with *count 0 when none). */
     int (*search)(void *impl, uint64_t **out, size_t *count, const char *digest_hex);
+    /* Optional (may be NULL): hold one read snapshot across the reads until
+     * read_end, so that a proof's many reads see one tree and pay for
+     * their locks once. Calls do not nest. */
+    int (*read_begin)(void *impl);
+    int (*read_end)(void *impl);
     /* Release the backend's state (commits nothing: appends are already durable). */
     void (*close)(void *impl);
 } wb_store_ops;
@@ -120,9 +136,18 @@ WB_EXTERN int wb_store_append(wb_store *store, const wb_store_batch *batch);
 WB_EXTERN int wb_store_latest_checkpoint(char **out, size_t *out_len, uint64_t *size_out,
                                          wb_store *store);
 WB_EXTERN int wb_store_checkpoint_at(char **out, size_t *out_len, wb_store *store, uint64_t size);
+WB_EXTERN int wb_store_checkpoint_after(char **out, size_t *out_len, uint64_t *size_out,
+                                        wb_store *store, uint64_t min_size);
 WB_EXTERN int wb_store_read_entry(wb_store_record *out, wb_store *store, uint64_t index);
+WB_EXTERN int wb_store_read_digests(wb_tlog_hash *out, wb_store *store, uint64_t first,
+                                    size_t count);
 WB_EXTERN int wb_store_search(uint64_t **out, size_t *count, wb_store *store,
                               const char *digest_hex);
+
+/* Begin and end one read snapshot (see read_begin); no-ops for a backend
+ * without them. */
+WB_EXTERN int wb_store_read_begin(wb_store *store);
+WB_EXTERN int wb_store_read_end(wb_store *store);
 
 /* A wb_tlog_hash_reader over the store (payload: the wb_store). */
 WB_EXTERN int wb_store_hash_reader(wb_tlog_hash *out, const uint64_t *indexes, size_t count,

@@ -16,6 +16,7 @@
 #include "note.h"
 #include "store.h"
 #include "ledger.h"
+#include "witness.h"
 
 WB_BEGIN_DECLS
 

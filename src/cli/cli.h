@@ -83,6 +83,9 @@ int cli_load_log_key(wb_note_verifier **out, const char *arg);
 /* Parse --threads (1 to 64). */
 bool cli_parse_threads(unsigned *out, const char *text);
 
+/* `waybill log witness` (cmd_log_witness.c), dispatched by cmd_log.c */
+int cmd_log_witness_run(int argc, char **argv);
+
 extern const cli_command cmd_keygen;
 extern const cli_command cmd_seal;
 extern const cli_command cmd_verify;

@@ -23,6 +23,8 @@ static const char usage[] =
     "       waybill log consistency --ledger DIR --from M [--to N] [--json]\n"
     "       waybill log verify BUNDLE --log-key VKEY [--trust PUB ...] [--threshold N]\n"
     "                          [--json]\n"
+    "       waybill log witness --log-key VKEY --witness-key KEY [--name NAME] --state DIR\n"
+    "                           CHECKPOINT [--proof FILE] [--out FILE] [--json]\n"
     "\n"
     "init: create a ledger in DIR for the log called NAME (no spaces, no '+'),\n"
     "signed with the Ed25519 private KEY (copied to DIR/log.key), and print the\n"
@@ -42,6 +44,9 @@ static const char usage[] =
     "envelope against the checkpoint, and with --trust the envelope's\n"
     "signatures (at least N distinct trusted keys). Exit 0 verified,\n"
     "1 not verified, 3 unreadable or malformed.\n"
+    "\n"
+    "witness: cosign CHECKPOINT as a witness, if it is consistent with the last\n"
+    "checkpoint of the log this witness cosigned (see `waybill log witness --help`).\n"
     "\n"
     "  -l, --ledger DIR         the ledger directory\n"
     "  -O, --origin NAME        the log's name (init)\n"
@@ -71,6 +76,7 @@ static const struct option options[] = {
     {"log-key", required_argument, NULL, 'L'},
     {"trust", required_argument, NULL, 't'},
     {"threshold", required_argument, NULL, 'n'},
+    {"checkpoint", required_argument, NULL, 'c'},
     {"json", no_argument, NULL, 'j'},
     {0, 0, 0, 0},
 };
@@ -82,6 +88,7 @@ typedef struct {
     uint64_t index, size, from, to;
     size_t threshold;
     cli_list trust;
+    cli_list checkpoints;
 } log_options;
 
 static bool parse_u64(uint64_t *out, const char *text)
@@ -106,7 +113,7 @@ static int parse_options(log_options *o, int argc, char **argv)
     memset(o, 0, sizeof(*o));
     o->threshold = 1;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "l:O:k:P:i:s:f:T:L:t:n:", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "l:O:k:P:i:s:f:T:L:t:n:c:", options, NULL)) != -1) {
         switch (opt) {
         case 'l':
             o->ledger = optarg;
@@ -147,8 +154,9 @@ static int parse_options(log_options *o, int argc, char **argv)
         case 'L':
             o->log_key = optarg;
             break;
+        case 'c':
         case 't':
-            if (cli_list_add(&o->trust, optarg) < 0) {
+            if (cli_list_add(opt == 'c' ? &o->checkpoints : &o->trust, optarg) < 0) {
                 cli_errorf("out of memory");
                 return EXIT_ERROR;
             }
@@ -206,6 +214,7 @@ out:
     wb_free(vkey);
     wb_key_free(key);
     cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
     return status;
 }
 
@@ -316,6 +325,7 @@ out:
     free(indexes);
     wb_ledger_free(ledger);
     cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
     return status;
 }
 
@@ -357,6 +367,7 @@ out:
     wb_free(note);
     wb_ledger_free(ledger);
     cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
     return status;
 }
 
@@ -419,6 +430,7 @@ static int run_prove(int argc, char **argv)
 out:
     wb_ledger_free(ledger);
     cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
     return status;
 }
 
@@ -455,6 +467,7 @@ static int run_consistency(int argc, char **argv)
 out:
     wb_ledger_free(ledger);
     cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
     return status;
 }
 
@@ -527,6 +540,153 @@ out:
     wb_keyring_free(ring);
     wb_note_verifier_free(log_key);
     cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
+    return status;
+}
+
+/* Problems as the audit finds them: printed (the first AUDIT_PRINT_MAX)
+ * or collected for --json. */
+#define AUDIT_PRINT_MAX 100
+
+typedef struct {
+    bool json;
+    json_t *list;
+    uint64_t count;
+} audit_out;
+
+static void audit_problem(const char *problem, void *ctx)
+{
+    audit_out *out = ctx;
+    char *safe = wb_path_display(problem);
+    if (out->count++ < AUDIT_PRINT_MAX) {
+        if (out->json)
+            json_array_append_new(out->list, json_string(safe ? safe : problem));
+        else
+            printf("problem: %s\n", safe ? safe : problem);
+    }
+    wb_free(safe);
+}
+
+/* Open the checkpoints given with --checkpoint with the log key. */
+static int load_given(wb_checkpoint ***out, const cli_list *paths, const wb_note_verifier *key)
+{
+    wb_checkpoint **given = calloc(paths->count ? paths->count : 1, sizeof(*given));
+    size_t i;
+    int status = EXIT_OK;
+
+    if (!given) {
+        cli_errorf("out of memory");
+        return EXIT_ERROR;
+    }
+    for (i = 0; i < paths->count && status == EXIT_OK; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        int rc;
+        if ((status = cli_read_file(&text, &len, paths->items[i], WB_NOTE_MAX_SIZE)) != EXIT_OK)
+            break;
+        rc = wb_checkpoint_open(&given[i], NULL, text, len, wb_note_verifier_name(key), key);
+        free(text);
+        if (rc < 0) {
+            wb_error_prefix(rc, "log audit: --checkpoint %s: ", paths->items[i]);
+            status = cli_fail(rc);
+        }
+    }
+    *out = given;
+    return status;
+}
+
+static int run_audit(int argc, char **argv)
+{
+    log_options o;
+    wb_ledger *ledger = NULL;
+    wb_note_verifier *key = NULL, *expected = NULL;
+    wb_checkpoint **given = NULL;
+    wb_ledger_audit_report report;
+    audit_out out = {0};
+    size_t i;
+    int rc, status;
+
+    if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
+        goto out;
+    if ((status = need_ledger(&o, "audit")) != EXIT_OK)
+        goto out;
+    if (optind != argc) {
+        status = cli_usage_error("log", "audit takes no operands");
+        goto out;
+    }
+    /* as found: no repair of the checkpoint file or the tiles first */
+    if ((rc = wb_ledger_open_ex(&ledger, o.ledger, WB_LEDGER_OPEN_NO_REPAIR)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if ((status = cli_load_log_key(&key, wb_ledger_verifier_key(ledger))) != EXIT_OK)
+        goto out;
+    if (o.log_key) {
+        char *a = NULL, *b = NULL;
+        if ((status = cli_load_log_key(&expected, o.log_key)) != EXIT_OK)
+            goto out;
+        if (wb_note_verifier_encode(&a, expected) < 0 || wb_note_verifier_encode(&b, key) < 0) {
+            wb_free(a);
+            wb_free(b);
+            status = cli_fail(wb_error_last_code());
+            goto out;
+        }
+        if (strcmp(a, b) != 0) {
+            cli_errorf("log audit: %s is the ledger of %s, not of the log key %s", o.ledger, b, a);
+            status = EXIT_VERIFY;
+        }
+        wb_free(a);
+        wb_free(b);
+        if (status != EXIT_OK)
+            goto out;
+    }
+    if ((status = load_given(&given, &o.checkpoints, key)) != EXIT_OK)
+        goto out;
+    out.json = o.json;
+    if (o.json && !(out.list = json_array())) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    rc = wb_ledger_audit(&report, ledger, (const wb_checkpoint *const *)given, o.checkpoints.count,
+                         audit_problem, &out);
+    if (rc < 0 && rc != WB_EVERIFY) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    status = report.problems ? EXIT_VERIFY : EXIT_OK;
+    if (o.json) {
+        json_t *doc = json_pack(
+            "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "ok", report.problems == 0,
+            "tree_size", (json_int_t)report.size, "entries", (json_int_t)report.entries, "hashes",
+            (json_int_t)report.hashes, "checkpoints", (json_int_t)report.checkpoints, "tiles",
+            (json_int_t)report.tiles, "entry_bundles", (json_int_t)report.bundles, "problem_count",
+            (json_int_t)report.problems, "problems", out.list);
+        int pst = cli_print_json(doc);
+        if (pst != EXIT_OK)
+            status = pst;
+        goto out;
+    }
+    if (report.problems > AUDIT_PRINT_MAX)
+        printf("... and %" PRIu64 " more problems\n", report.problems - AUDIT_PRINT_MAX);
+    printf("audited %s: %" PRIu64 " entries, %" PRIu64 " stored hashes, %" PRIu64
+           " checkpoints, %" PRIu64 " tiles, %" PRIu64 " entry bundles\n",
+           o.ledger, report.entries, report.hashes, report.checkpoints, report.tiles,
+           report.bundles);
+    if (report.problems)
+        printf("NOT OK: %" PRIu64 " problem%s\n", report.problems, report.problems == 1 ? "" : "s");
+    else
+        printf("OK: the log of %" PRIu64 " entries is what its checkpoints sign\n", report.size);
+out:
+    for (i = 0; given && i < o.checkpoints.count; i++)
+        wb_checkpoint_free(given[i]);
+    free(given);
+    json_decref(out.list);
+    wb_note_verifier_free(key);
+    wb_note_verifier_free(expected);
+    wb_ledger_free(ledger);
+    cli_list_free(&o.trust);
+    cli_list_free(&o.checkpoints);
     return status;
 }
 
@@ -542,6 +702,8 @@ static int run(int argc, char **argv)
         {"prove", run_prove},
         {"consistency", run_consistency},
         {"verify", run_verify},
+        {"audit", run_audit},
+        {"witness", cmd_log_witness_run},
     };
     size_t i;
 
@@ -551,7 +713,8 @@ static int run(int argc, char **argv)
         if (strcmp(argv[1], subs[i].name) == 0)
             return subs[i].run(argc - 1, argv + 1);
     return cli_usage_error(
-        "log", "unknown subcommand '%s' (init, add, checkpoint, prove, consistency or verify)",
+        "log",
+        "unknown subcommand '%s' (init, add, checkpoint, prove, consistency, verify or witness)",
         argv[1]);
 }
 

@@ -41,19 +41,10 @@
 #include <openssl/crypto.h>
 
 #include "internal.h"
-#include "waybill/ledger.h"
+#include "ledger_internal.h"
+#include "tiles.h"
 
 #define LEDGER_JSON_MAX ((size_t)64 << 10)
-
-struct wb_ledger {
-    char *dir;
-    char *origin;
-    char *verifier_key;
-    wb_store *store;
-    wb_note_signer *signer;
-    wb_note_verifier *verifier;
-    int lock_fd;
-};
 
 struct wb_bundle {
     char *name;
@@ -131,6 +122,22 @@ static int write_checkpoint_file(const char *dir, const char *note, size_t len)
         return wb_error_set(WB_ENOMEM, "%s: out of memory", dir);
     rc = wb_write_file_atomic(path, note, len, 0644, true);
     wb_free(path);
+    return rc;
+}
+
+int wb_ledger_entry_hash(wb_tlog_hash *digest_out, wb_tlog_hash *leaf_out, const void *envelope,
+                         size_t len)
+{
+    wb_tlog_hash digest;
+    int rc;
+
+    if (!leaf_out || (!envelope && len))
+        return wb_error_set(WB_EINVAL, "ledger: invalid argument");
+    rc = wb_digest_buffer(digest.bytes, WB_DIGEST_SHA256, envelope ? envelope : "", len);
+    if (rc == 0)
+        rc = wb_tlog_leaf_hash(leaf_out, digest.bytes, WB_TLOG_HASH_LEN);
+    if (rc == 0 && digest_out)
+        *digest_out = digest;
     return rc;
 }
 
@@ -252,24 +259,36 @@ void wb_ledger_free(wb_ledger *ledger)
     wb_note_verifier_free(ledger->verifier);
     if (ledger->lock_fd >= 0)
         close(ledger->lock_fd);
+    if (ledger->dir_fd >= 0)
+        close(ledger->dir_fd);
     wb_free(ledger->dir);
     wb_free(ledger->origin);
     wb_free(ledger->verifier_key);
     wb_free(ledger);
 }
 
-static int lock_ledger(wb_ledger *ledger)
+int wb_ledger_lock(wb_ledger *ledger, bool exclusive)
 {
-    while (flock(ledger->lock_fd, LOCK_EX) < 0) {
+    while (flock(ledger->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
         if (errno != EINTR)
             return wb_error_set(WB_EIO, "%s/lock: %s", ledger->dir, strerror(errno));
     }
     return 0;
 }
 
-static void unlock_ledger(wb_ledger *ledger)
+void wb_ledger_unlock(wb_ledger *ledger)
 {
     flock(ledger->lock_fd, LOCK_UN);
+}
+
+static int lock_ledger(wb_ledger *ledger)
+{
+    return wb_ledger_lock(ledger, true);
+}
+
+static void unlock_ledger(wb_ledger *ledger)
+{
+    wb_ledger_unlock(ledger);
 }
 
 static int read_meta(wb_ledger *ledger)
@@ -305,8 +324,29 @@ out:
     return rc;
 }
 
+/* The size of the checkpoint file's tree when it is one the store recorded
+ * (signed by the log, byte for byte a stored checkpoint); 0 otherwise. */
+static uint64_t served_size(wb_ledger *ledger, const char *file, size_t file_len)
+{
+    wb_checkpoint *cp = NULL;
+    char *stored = NULL;
+    size_t stored_len = 0;
+    uint64_t size = 0;
+
+    if (file &&
+        wb_checkpoint_open(&cp, NULL, file, file_len, ledger->origin, ledger->verifier) == 0 &&
+        wb_store_checkpoint_at(&stored, &stored_len, ledger->store, cp->size) == 0 &&
+        stored_len == file_len && memcmp(stored, file, file_len) == 0)
+        size = cp->size;
+    wb_error_clear();
+    wb_checkpoint_free(cp);
+    wb_free(stored);
+    return size;
+}
+
 /* Check the store's latest checkpoint against the log key and the stored
- * tree, then make the checkpoint file equal to it. Called under the lock. */
+ * tree, then make the tiles and the checkpoint file follow it. Called
+ * under the lock. */
 static int repair_checkpoint_file(wb_ledger *ledger)
 {
     char *note = NULL, *file = NULL, *path = NULL;
@@ -351,9 +391,16 @@ static int repair_checkpoint_file(wb_ledger *ledger)
         goto out;
     rc = 0;
     /* behind (a crash after COMMIT), missing or damaged: the store is the
-     * truth, and its checkpoint is durable, so the file may follow it */
-    if (!file || file_len != note_len || memcmp(file, note, note_len) != 0)
-        rc = write_checkpoint_file(ledger->dir, note, note_len);
+     * truth, and its checkpoint is durable, so the tiles and then the file
+     * may follow it. The tiles of a size the file shows were durable before
+     * the file was written; past it, or when the file cannot be trusted,
+     * they are written again. */
+    if (!file || file_len != note_len || memcmp(file, note, note_len) != 0) {
+        uint64_t from = served_size(ledger, file, file_len);
+        if ((rc = wb_tiles_write(ledger->dir_fd, ledger->dir, ledger->store, from, size)) == 0 &&
+            (rc = write_checkpoint_file(ledger->dir, note, note_len)) == 0)
+            wb_tiles_prune(ledger->dir_fd, from, size);
+    }
 out:
     wb_checkpoint_free(cp);
     wb_free(note);
@@ -363,6 +410,11 @@ out:
 }
 
 int wb_ledger_open(wb_ledger **out, const char *dir)
+{
+    return wb_ledger_open_ex(out, dir, 0);
+}
+
+int wb_ledger_open_ex(wb_ledger **out, const char *dir, unsigned flags)
 {
     wb_ledger *ledger = NULL;
     wb_key *key = NULL;
@@ -376,6 +428,7 @@ int wb_ledger_open(wb_ledger **out, const char *dir)
     if (!ledger)
         return wb_error_set(WB_ENOMEM, "ledger: out of memory");
     ledger->lock_fd = -1;
+    ledger->dir_fd = -1;
     if (!(ledger->dir = wb_strdup(dir))) {
         rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
         goto out;
@@ -407,6 +460,11 @@ int wb_ledger_open(wb_ledger **out, const char *dir)
         rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
         goto out;
     }
+    ledger->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ledger->dir_fd < 0) {
+        rc = wb_error_set(WB_EIO, "%s: %s", dir, strerror(errno));
+        goto out;
+    }
     wb_free(path);
     if (!(path = path_in(dir, "ledger.db"))) {
         rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
@@ -414,12 +472,14 @@ int wb_ledger_open(wb_ledger **out, const char *dir)
     }
     if ((rc = wb_store_open_sqlite(&ledger->store, path, false)) < 0)
         goto out;
-    if ((rc = lock_ledger(ledger)) < 0)
-        goto out;
-    rc = repair_checkpoint_file(ledger);
-    unlock_ledger(ledger);
-    if (rc < 0)
-        goto out;
+    if (!(flags & WB_LEDGER_OPEN_NO_REPAIR)) {
+        if ((rc = lock_ledger(ledger)) < 0)
+            goto out;
+        rc = repair_checkpoint_file(ledger);
+        unlock_ledger(ledger);
+        if (rc < 0)
+            goto out;
+    }
     *out = ledger;
     ledger = NULL;
 out:
@@ -616,8 +676,8 @@ int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_i
         entries[i].time = now;
         entries[i].subjects = subjects[i].subject_ptrs;
         entries[i].n_subjects = count;
-        if ((rc = wb_tlog_leaf_hash(&entries[i].leaf_hash, envelopes[i].data, envelopes[i].len)) <
-            0)
+        if ((rc = wb_ledger_entry_hash(&entries[i].digest, &entries[i].leaf_hash, envelopes[i].data,
+                                       envelopes[i].len)) < 0)
             goto out;
     }
     if ((rc = lock_ledger(ledger)) < 0)
@@ -671,15 +731,20 @@ int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_i
     if (indexes_out)
         for (i = 0; i < n; i++)
             indexes_out[i] = size + i;
-    /* the batch is durable; only now may the served checkpoint show it */
-    rc = write_checkpoint_file(ledger->dir, note, note_len);
+    /* the batch is durable; only now may the tiles show it, and only once
+     * they are durable too the checkpoint that clients start from */
+    rc = wb_tiles_write(ledger->dir_fd, ledger->dir, ledger->store, size, size + n);
+    if (rc == 0)
+        rc = write_checkpoint_file(ledger->dir, note, note_len);
+    if (rc == 0)
+        wb_tiles_prune(ledger->dir_fd, size, size + n);
     /* always WB_EIO here, whatever the cause: it tells the caller that the
      * batch is in and indexes_out is filled */
     if (rc < 0)
         rc = wb_error_prefix(WB_EIO,
                              "entries %" PRIu64 "..%" PRIu64
-                             " are in the log, but the checkpoint file "
-                             "was not updated (it is on the next open): ",
+                             " are in the log, but the tiles or the checkpoint file "
+                             "were not updated (they are on the next open): ",
                              size, size + n - 1);
 out:
     if (locked)
@@ -715,15 +780,12 @@ static int resolve_size(uint64_t *size, wb_ledger *ledger, uint64_t requested, c
     return 0;
 }
 
-int wb_ledger_prove_inclusion(wb_ledger_inclusion *out, wb_ledger *ledger, uint64_t index,
-                              uint64_t size)
+static int prove_inclusion(wb_ledger_inclusion *out, wb_ledger *ledger, uint64_t index,
+                           uint64_t size)
 {
     uint64_t leaf_index;
     int rc;
 
-    if (!out || !ledger)
-        return wb_error_set(WB_EINVAL, "ledger: invalid argument");
-    memset(out, 0, sizeof(*out));
     if ((rc = resolve_size(&size, ledger, size, "inclusion proof")) < 0)
         return rc;
     if (index >= size)
@@ -738,6 +800,23 @@ int wb_ledger_prove_inclusion(wb_ledger_inclusion *out, wb_ledger *ledger, uint6
         return rc;
     return wb_tlog_stored_prove_inclusion(out->proof, &out->proof_len, WB_TLOG_MAX_INCLUSION_PROOF,
                                           index, size, wb_store_hash_reader, ledger->store);
+}
+
+int wb_ledger_prove_inclusion(wb_ledger_inclusion *out, wb_ledger *ledger, uint64_t index,
+                              uint64_t size)
+{
+    int rc, end;
+
+    if (!out || !ledger)
+        return wb_error_set(WB_EINVAL, "ledger: invalid argument");
+    memset(out, 0, sizeof(*out));
+    /* one read snapshot for the size and the O(log n) hashes: one set of
+     * locks, one tree */
+    if ((rc = wb_store_read_begin(ledger->store)) < 0)
+        return rc;
+    rc = prove_inclusion(out, ledger, index, size);
+    end = wb_store_read_end(ledger->store);
+    return rc < 0 ? rc : end;
 }
 
 int wb_ledger_prove_consistency(wb_ledger_consistency *out, wb_ledger *ledger, uint64_t from,
@@ -845,10 +924,19 @@ int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t in
         (rc = wb_ledger_prove_inclusion(&proof, ledger, index, cp_size)) < 0 ||
         (rc = wb_base64_encode(&envelope_b64, NULL, record.data, record.data_len)) < 0)
         goto out;
-    if (!wb_digest_equal(proof.leaf_hash.bytes, record.leaf_hash.bytes, WB_TLOG_HASH_LEN)) {
-        rc = wb_error_set(WB_EFORMAT, "%s: entry %" PRIu64 ": its leaf hash is not in the tree",
-                          ledger->dir, index);
-        goto out;
+    {
+        /* serve nothing the store does not back: the bytes must still be
+         * the entry the tree holds */
+        wb_tlog_hash leaf;
+        if ((rc = wb_ledger_entry_hash(NULL, &leaf, record.data, record.data_len)) < 0)
+            goto out;
+        if (!wb_digest_equal(proof.leaf_hash.bytes, leaf.bytes, WB_TLOG_HASH_LEN)) {
+            rc = wb_error_set(WB_EFORMAT,
+                              "%s: entry %" PRIu64 ": its stored bytes are not the entry the tree "
+                              "holds (run waybill log audit)",
+                              ledger->dir, index);
+            goto out;
+        }
     }
     bundle =
         json_pack("{s:s, s:s, s:I, s:I, s:o?, s:o?, s:s}", "mediaType", WB_BUNDLE_MEDIA_TYPE,
@@ -1099,7 +1187,7 @@ int wb_bundle_verify(wb_envelope **envelope_out, wb_dsse_result **dsse_out, cons
         goto out;
     }
     /* 3. the envelope is the leaf the bundle names */
-    if ((rc = wb_tlog_leaf_hash(&leaf_hash, bundle->envelope, bundle->envelope_len)) < 0)
+    if ((rc = wb_ledger_entry_hash(NULL, &leaf_hash, bundle->envelope, bundle->envelope_len)) < 0)
         goto out;
     if (!wb_digest_equal(leaf_hash.bytes, bundle->leaf_hash.bytes, WB_TLOG_HASH_LEN)) {
         rc = wb_error_set(WB_EVERIFY,

@@ -24,8 +24,8 @@ int wb_store_new(wb_store **out, const wb_store_ops *ops, void *impl)
     wb_store *store;
 
     if (!out || !ops || !ops->size || !ops->read_hashes || !ops->append ||
-        !ops->latest_checkpoint || !ops->checkpoint_at || !ops->read_entry || !ops->search ||
-        !ops->close) {
+        !ops->latest_checkpoint || !ops->checkpoint_at || !ops->checkpoint_after ||
+        !ops->read_entry || !ops->read_digests || !ops->search || !ops->close) {
         if (ops && ops->close && impl)
             ops->close(impl);
         return wb_error_set(WB_EINVAL, "store: invalid backend");
@@ -69,6 +69,20 @@ int wb_store_read_hashes(wb_tlog_hash *out, wb_store *store, const uint64_t *ind
     if (count == 0)
         return 0;
     return store->ops->read_hashes(store->impl, out, indexes, count);
+}
+
+int wb_store_read_begin(wb_store *store)
+{
+    if (!store)
+        return wb_error_set(WB_EINVAL, "store: invalid argument");
+    return store->ops->read_begin ? store->ops->read_begin(store->impl) : 0;
+}
+
+int wb_store_read_end(wb_store *store)
+{
+    if (!store)
+        return wb_error_set(WB_EINVAL, "store: invalid argument");
+    return store->ops->read_end ? store->ops->read_end(store->impl) : 0;
 }
 
 int wb_store_hash_reader(wb_tlog_hash *out, const uint64_t *indexes, size_t count, void *payload)
@@ -144,6 +158,25 @@ int wb_store_checkpoint_at(char **out, size_t *out_len, wb_store *store, uint64_
         return wb_error_set(WB_EINVAL, "store: invalid argument");
     *out = NULL;
     return store->ops->checkpoint_at(store->impl, out, out_len, size);
+}
+
+int wb_store_checkpoint_after(char **out, size_t *out_len, uint64_t *size_out, wb_store *store,
+                              uint64_t min_size)
+{
+    if (!out || !size_out || !store)
+        return wb_error_set(WB_EINVAL, "store: invalid argument");
+    *out = NULL;
+    return store->ops->checkpoint_after(store->impl, out, out_len, size_out, min_size);
+}
+
+int wb_store_read_digests(wb_tlog_hash *out, wb_store *store, uint64_t first, size_t count)
+{
+    if (!store || (count && !out) || first > WB_TLOG_STORED_MAX_SIZE ||
+        count > WB_TLOG_STORED_MAX_SIZE - first)
+        return wb_error_set(WB_EINVAL, "store: invalid argument");
+    if (count == 0)
+        return 0;
+    return store->ops->read_digests(store->impl, out, first, count);
 }
 
 int wb_store_read_entry(wb_store_record *out, wb_store *store, uint64_t index)

@@ -1,10 +1,13 @@
 /*
  * store_sqlite.c: the embedded store backend, one SQLite database file.
  *
- * Schema (PRAGMA user_version 1, application_id 'WBLG'):
+ * Schema (PRAGMA user_version 2, application_id 'WBLG'):
  *
- *   entries(idx INTEGER PRIMARY KEY, data BLOB, leaf_hash BLOB, party TEXT,
- *           time INTEGER)                 -- the log's leaves, verbatim
+ *   entries(idx INTEGER PRIMARY KEY, digest BLOB, leaf_hash BLOB, party TEXT,
+ *           time INTEGER, data BLOB)      -- what was appended, verbatim, and
+ *                                         -- its SHA-256, the log entry
+ *                                         -- (data last: reading the other
+ *                                         -- columns never touches its pages)
  *   hashes(id INTEGER PRIMARY KEY, hash BLOB)
  *                                         -- tlog.h's stored hashes, by index
  *   checkpoints(size INTEGER PRIMARY KEY, note TEXT)
@@ -33,7 +36,7 @@
 #include "internal.h"
 #include "waybill/store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define APPLICATION_ID 0x57424c47 /* "WBLG" */
 
 typedef struct {
@@ -143,6 +146,22 @@ static int sqlite_read_hashes(void *impl, wb_tlog_hash *out, const uint64_t *ind
     return rc;
 }
 
+static int sqlite_read_begin(void *impl)
+{
+    sqlite_store *s = impl;
+    if (!sqlite3_get_autocommit(s->db))
+        return wb_error_set(WB_EINTERNAL, "%s: a read snapshot is already open", s->path);
+    return exec_sql(s, "BEGIN", "starting a read transaction");
+}
+
+static int sqlite_read_end(void *impl)
+{
+    sqlite_store *s = impl;
+    if (sqlite3_get_autocommit(s->db))
+        return 0;
+    return exec_sql(s, "COMMIT", "ending a read transaction");
+}
+
 /* Step a write statement to completion, then reset it for the next row. */
 static int step_done(sqlite_store *s, sqlite3_stmt *stmt, const char *what)
 {
@@ -187,8 +206,8 @@ static int sqlite_append(void *impl, const wb_store_batch *batch)
         goto out;
     }
     if ((rc = prepare(s, &ins_entry,
-                      "INSERT INTO entries(idx, data, leaf_hash, party, time) "
-                      "VALUES(?1, ?2, ?3, ?4, ?5)")) < 0 ||
+                      "INSERT INTO entries(idx, data, leaf_hash, party, time, digest) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) < 0 ||
         (rc = prepare(s, &ins_hash, "INSERT INTO hashes(id, hash) VALUES(?1, ?2)")) < 0 ||
         (rc = prepare(s, &ins_subject,
                       "INSERT OR IGNORE INTO subjects(digest, idx) VALUES(?1, ?2)")) < 0 ||
@@ -209,6 +228,7 @@ static int sqlite_append(void *impl, const wb_store_batch *batch)
         else
             sqlite3_bind_null(ins_entry, 4);
         sqlite3_bind_int64(ins_entry, 5, e->time);
+        sqlite3_bind_blob(ins_entry, 6, e->digest.bytes, WB_TLOG_HASH_LEN, SQLITE_STATIC);
         if ((rc = step_done(s, ins_entry, "adding an entry")) < 0)
             goto out;
         for (j = 0; j < e->n_subjects; j++) {
@@ -290,6 +310,17 @@ static int sqlite_checkpoint_at(void *impl, char **out, size_t *out_len, uint64_
                             "SELECT size, note FROM checkpoints WHERE size = ?1", &size);
 }
 
+static int sqlite_checkpoint_after(void *impl, char **out, size_t *out_len, uint64_t *size_out,
+                                   uint64_t min_size)
+{
+    if (min_size > INT64_MAX)
+        return wb_error_set(WB_ENOTFOUND, "no checkpoint of size %" PRIu64 " or more", min_size);
+    return checkpoint_query(impl, out, out_len, size_out,
+                            "SELECT size, note FROM checkpoints WHERE size >= ?1 "
+                            "ORDER BY size LIMIT 1",
+                            &min_size);
+}
+
 static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
 {
     sqlite_store *s = impl;
@@ -298,7 +329,8 @@ static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
 
     if (index > INT64_MAX)
         return wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64, s->path, index);
-    rc = prepare(s, &stmt, "SELECT data, leaf_hash, party, time FROM entries WHERE idx = ?1");
+    rc = prepare(s, &stmt,
+                 "SELECT data, leaf_hash, party, time, digest FROM entries WHERE idx = ?1");
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(stmt, 1, (int64_t)index);
@@ -311,12 +343,14 @@ static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
         rc = db_error(s, "reading an entry");
         goto out;
     }
-    if (sqlite3_column_bytes(stmt, 1) != WB_TLOG_HASH_LEN) {
-        rc = wb_error_set(WB_EFORMAT, "%s: entry %" PRIu64 ": leaf hash is not %d bytes", s->path,
-                          index, WB_TLOG_HASH_LEN);
+    if (sqlite3_column_bytes(stmt, 1) != WB_TLOG_HASH_LEN ||
+        sqlite3_column_bytes(stmt, 4) != WB_TLOG_HASH_LEN) {
+        rc = wb_error_set(WB_EFORMAT, "%s: entry %" PRIu64 ": leaf hash or digest is not %d bytes",
+                          s->path, index, WB_TLOG_HASH_LEN);
         goto out;
     }
     memcpy(out->leaf_hash.bytes, sqlite3_column_blob(stmt, 1), WB_TLOG_HASH_LEN);
+    memcpy(out->digest.bytes, sqlite3_column_blob(stmt, 4), WB_TLOG_HASH_LEN);
     out->data_len = (size_t)sqlite3_column_bytes(stmt, 0);
     /* one byte more so that an empty entry still gets a buffer */
     out->data = wb_malloc(out->data_len + 1);
@@ -337,6 +371,38 @@ static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
 out:
     if (rc < 0)
         wb_store_record_clear(out);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int sqlite_read_digests(void *impl, wb_tlog_hash *out, uint64_t first, size_t count)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *stmt = NULL;
+    size_t n = 0;
+    int rc, step;
+
+    if (first > INT64_MAX || count > INT64_MAX - first)
+        return wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64, s->path, first);
+    rc = prepare(s, &stmt,
+                 "SELECT idx, digest FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, (int64_t)first);
+    sqlite3_bind_int64(stmt, 2, (int64_t)(first + count));
+    while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if ((uint64_t)sqlite3_column_int64(stmt, 0) != first + n)
+            break; /* a hole: reported below */
+        if (sqlite3_column_bytes(stmt, 1) != WB_TLOG_HASH_LEN)
+            rc = wb_error_set(WB_EFORMAT, "%s: entry %" PRIu64 ": digest is not %d bytes", s->path,
+                              first + n, WB_TLOG_HASH_LEN);
+        else
+            memcpy(out[n++].bytes, sqlite3_column_blob(stmt, 1), WB_TLOG_HASH_LEN);
+    }
+    if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_error(s, "reading entry digests");
+    if (rc == 0 && n != count)
+        rc = wb_error_set(WB_ENOTFOUND, "%s: entry %" PRIu64 " is missing", s->path, first + n);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -398,21 +464,25 @@ static const wb_store_ops sqlite_ops = {
     .append = sqlite_append,
     .latest_checkpoint = sqlite_latest_checkpoint,
     .checkpoint_at = sqlite_checkpoint_at,
+    .checkpoint_after = sqlite_checkpoint_after,
     .read_entry = sqlite_read_entry,
+    .read_digests = sqlite_read_digests,
     .search = sqlite_search,
+    .read_begin = sqlite_read_begin,
+    .read_end = sqlite_read_end,
     .close = sqlite_close,
 };
 
 static const char schema_sql[] =
     "BEGIN;"
-    "CREATE TABLE entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL,"
-    " leaf_hash BLOB NOT NULL, party TEXT, time INTEGER NOT NULL);"
+    "CREATE TABLE entries(idx INTEGER PRIMARY KEY, digest BLOB NOT NULL,"
+    " leaf_hash BLOB NOT NULL, party TEXT, time INTEGER NOT NULL, data BLOB NOT NULL);"
     "CREATE TABLE hashes(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
     "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
     "CREATE TABLE subjects(digest TEXT NOT NULL, idx INTEGER NOT NULL,"
     " PRIMARY KEY(digest, idx)) WITHOUT ROWID;"
     "PRAGMA application_id = 1463962695;"
-    "PRAGMA user_version = 1;"
+    "PRAGMA user_version = 2;"
     "COMMIT;";
 
 static int check_schema(sqlite_store *s)

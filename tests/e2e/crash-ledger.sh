@@ -8,12 +8,14 @@
 #   - every append that had returned (its `add` printed its JSON and exited 0
 #     before the kill), in this round or any earlier one, is still at the
 #     index it was given, with exactly its bytes and leaf hash
-#     SHA-256(0x00 || bytes);
+#     SHA-256(0x00 || SHA-256(bytes));
 #   - indexes are dense, 0..size-1, and every envelope is in the log at most
 #     once;
 #   - the served checkpoint (`log checkpoint` and the checkpoint file) is the
 #     store's latest, its size is the number of entries and its root is the
 #     RFC 9162 root recomputed in Python from the stored bytes;
+#   - `waybill log audit` finds the tiles and entry bundles (C2SP
+#     tlog-tiles) equal to the stored tree, and nothing else under tile/;
 #   - for every checkpoint observed after an earlier round (size, root),
 #     `waybill log consistency --from SIZE --json` gives a proof that an
 #     independent RFC 9162 verifier (below, in Python) accepts, with the old
@@ -50,7 +52,7 @@ state_path = os.path.join(work, "state.json")
 state = json.load(open(state_path)) if os.path.exists(state_path) else {"returned": {}, "checkpoints": []}
 problems = []
 
-def leaf_hash(data): return hashlib.sha256(b"\x00" + data).digest()
+def leaf_hash(data): return hashlib.sha256(b"\x00" + hashlib.sha256(data).digest()).digest()
 def node_hash(l, r): return hashlib.sha256(b"\x01" + l + r).digest()
 
 def mth(leaves):  # RFC 9162 2.1.1
@@ -97,7 +99,7 @@ leaves = []
 seen = {}
 for idx, data, lh in rows:
     data = bytes(data)
-    if bytes(lh) != leaf_hash(data): problems.append("entry %d: stored leaf hash is not SHA-256(0x00||data)" % idx)
+    if bytes(lh) != leaf_hash(data): problems.append("entry %d: stored leaf hash is not SHA-256(0x00||SHA-256(data))" % idx)
     leaves.append(leaf_hash(data))
     if data in seen: problems.append("entry %d repeats entry %d" % (idx, seen[data]))
     seen[data] = idx
@@ -153,6 +155,15 @@ for (old_size, old_root_b64), out in zip(state["checkpoints"], outs):
             or not verify_consistency(old_size, size, proof, old_root, root):
         problems.append("consistency proof %d -> %d does not verify" % (old_size, size))
     proofs += 1
+# the tiles and entry bundles served are those of the stored tree (after
+# the reopen above repaired whatever the kill left behind)
+audit = run("log", "audit", "--ledger", ledger, "--json")
+try:
+    report = json.loads(audit)
+    if not report["ok"] or report["tree_size"] != size:
+        problems.append("log audit: %s" % "; ".join(report["problems"][:3]))
+except ValueError:
+    problems.append("log audit: no JSON")
 if [size, lines[2] if len(lines) > 2 else ""] not in state["checkpoints"]:
     state["checkpoints"].append([size, lines[2] if len(lines) > 2 else ""])
 json.dump(state, open(state_path, "w"))

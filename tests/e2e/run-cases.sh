@@ -102,9 +102,47 @@ with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
 PYEOF
 }
 
+# ledger DIR N [BATCH] [TAG]: a ledger of N signed in-toto envelopes (logk.key,
+# origin example.com/log, verifier key in DIR.vkey) appended BATCH at a time
+# (default 1), so that it has a checkpoint per batch; TAG makes the
+# envelopes differ from another ledger's (a fork)
+ledger() {
+    local dir=$1 count=$2 batch=${3:-1} tag=${4:-} i files=()
+    [ -f logk.key ] || keygen logk
+    [ -f alice.key ] || keygen alice
+    "$WAYBILL" log init --ledger "$dir" --origin example.com/log --key logk.key >"$dir.vkey" || return 1
+    for ((i = 1; i <= count; i++)); do
+        printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"f%s%s","digest":{"sha256":"%064d"}}],"predicateType":"https://example/t","predicate":{}}' "$tag" $i $i >"$dir.st$i.json"
+        sign "$dir.e$i.json" "$dir.st$i.json" alice.key || return 1
+        files+=("$dir.e$i.json")
+        if [ ${#files[@]} -ge "$batch" ] || [ "$i" -eq "$count" ]; then
+            "$WAYBILL" log add --ledger "$dir" --no-bundle "${files[@]}" >/dev/null || return 1
+            files=()
+        fi
+    done
+}
+
+# sqlpy DB 'python code on db (sqlite3) ': surgery on a ledger's store
+sqlpy() {
+    "$PY" - "$1" "$2" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+exec(sys.argv[2])
+db.commit()
+PYEOF
+}
+
+# flipbyte FILE OFFSET: flip the low bit of one byte (negative: from the end)
+flipbyte() {
+    "$PY" -c 'import sys
+p, o = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read()); b[o] ^= 1; open(p, "wb").write(b)' "$1" "$2"
+}
+
 n=0
 failed=0
-cases=("$here"/cases/*.case)
+# E2E_CASES=GLOB runs only the matching cases (e.g. E2E_CASES="23*")
+cases=("$here"/cases/${E2E_CASES:-*}.case)
 echo "1..${#cases[@]}"
 for case_file in "${cases[@]}"; do
     n=$((n + 1))

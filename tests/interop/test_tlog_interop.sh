@@ -149,7 +149,6 @@ cases=(
     go_note
     go_inclusion
     go_consistency
-    # go_tiles joins the list with the C2SP tiles (issue 4): the ledger does
-    # not write tile/ yet, and the case is written to fail until it does
+    go_tiles
 )
 run_cases "${cases[@]}"

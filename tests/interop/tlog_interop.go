@@ -90,7 +90,9 @@ func loadEntries(dir string) *memTree {
 		} else if err != nil {
 			fail("%v", err)
 		}
-		h := tlog.RecordHash(b)
+		// the log entry is the SHA-256 of the envelope (docs/formats/ledger.md)
+		d := sha256.Sum256(b)
+		h := tlog.RecordHash(d[:])
 		hs, err := tlog.StoredHashesForRecordHash(int64(i), h, m)
 		if err != nil {
 			fail("StoredHashesForRecordHash(%d): %v", i, err)
@@ -286,7 +288,7 @@ func checkInclusion(dir string) {
 			fail("%s: index %d, size %d, %d entries", path, i, size, len(m.leaves))
 		}
 		if leaf != m.leaves[i] {
-			fail("%s: leaf_hash %s, tlog.RecordHash of envelope %d is %s", path, leaf, i, m.leaves[i])
+			fail("%s: leaf_hash %s, tlog.RecordHash of SHA-256(envelope %d) is %s", path, leaf, i, m.leaves[i])
 		}
 		if want := m.root(size); root != want {
 			fail("%s: root_hash %s, tlog.TreeHash(%d) is %s", path, root, size, want)
@@ -530,6 +532,49 @@ func checkTiles(dir, ledger string) {
 		}
 	}
 	ok("every earlier checkpoint's root reads back through the tiles too")
+	// entry bundles: big-endian uint16 length-prefixed log entries, each the
+	// SHA-256 of envelope i and hashing (tlog.RecordHash) to leaf i
+	checked := 0
+	for n := int64(0); n*256 < size; n++ {
+		w := size - n*256
+		if w > 256 {
+			w = 256
+		}
+		t := tlog.Tile{H: 8, L: 0, N: n, W: int(w)}
+		rel := strings.TrimPrefix(t.Path(), "tile/8/0/")
+		path := filepath.Join(ledger, "tile", "entries", filepath.FromSlash(rel))
+		data, err := ioutil.ReadFile(path)
+		if err != nil {
+			fail("entry bundle: %v", err)
+		}
+		for k := int64(0); k < w; k++ {
+			if len(data) < 2 {
+				fail("%s: ends before entry %d", path, k)
+			}
+			l := int(data[0])<<8 | int(data[1])
+			if len(data) < 2+l {
+				fail("%s: entry %d: length %d past the end", path, k, l)
+			}
+			e := data[2 : 2+l]
+			data = data[2+l:]
+			i := n*256 + k
+			env, err := ioutil.ReadFile(filepath.Join(dir, "env", strconv.FormatInt(i, 10)+".json"))
+			if err != nil {
+				fail("%v", err)
+			}
+			if d := sha256.Sum256(env); string(e) != string(d[:]) {
+				fail("%s: entry %d is not the SHA-256 of envelope %d", path, k, i)
+			}
+			if tlog.RecordHash(e) != m.leaves[i] {
+				fail("%s: entry %d does not hash to leaf %d", path, k, i)
+			}
+			checked++
+		}
+		if len(data) != 0 {
+			fail("%s: %d bytes after its %d entries", path, len(data), w)
+		}
+	}
+	ok("%d entries in the entry bundles (tile/entries/) hash to the tree's leaves", checked)
 	// a corrupted tile must be refused
 	bad := &corruptTiles{c2spTiles{ledger: ledger}}
 	if _, err := tlog.TreeHash(size, tlog.TileHashReader(tlog.Tree{N: size, Hash: root}, bad)); err == nil {

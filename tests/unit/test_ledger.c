@@ -126,7 +126,15 @@ static int entry_leaf_reader(wb_tlog_hash *out, uint64_t index, void *payload)
     int rc = wb_store_read_entry(&rec, payload, index);
     if (rc < 0)
         return rc;
-    rc = wb_tlog_leaf_hash(out, rec.data, rec.data_len);
+    {
+        /* the log entry is the SHA-256 of the bytes, stored beside them */
+        unsigned char digest[32];
+        rc = wb_digest_buffer(digest, WB_DIGEST_SHA256, rec.data, rec.data_len);
+        if (rc == 0 && memcmp(digest, rec.digest.bytes, sizeof(digest)) != 0)
+            rc = WB_EFORMAT;
+        if (rc == 0)
+            rc = wb_tlog_leaf_hash(out, digest, sizeof(digest));
+    }
     wb_store_record_clear(&rec);
     return rc;
 }
