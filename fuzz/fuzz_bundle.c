@@ -30,7 +30,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char fuzz_log_vkey[] =
-    "fuzz.example/log+226eefcd+AatwzuMeXHZBcsLG03QphN5Tp3yE0ky9hxX0XDwh725i";
+    "fuzz.example/log+8296b9a9+ARU2x/fLDzOtU2xJAqoie58Sk9TMLZFBOXPROSNVGMA8";
 
 static const char fuzz_ed25519_pub[] =
     "-----BEGIN PUBLIC KEY-----\n"

@@ -162,6 +162,15 @@ WB_EXTERN int wb_ledger_bundle_save(wb_ledger *ledger, uint64_t index, const cha
 WB_EXTERN int wb_ledger_search(uint64_t **out, size_t *count, wb_ledger *ledger,
                                const char *digest);
 
+/* Whether `path` (relative to the ledger directory, e.g. "tile/0/x001/234"
+ * or "tile/entries/005.p/17") is a C2SP tlog-tiles path in the canonical
+ * spelling the ledger writes: "tile/<L>/<N>[.p/<W>]" with L 0..7, or
+ * "tile/entries/<N>[.p/<W>]". *level gets L (-1 for entry bundles), *n the
+ * tile index and *width the width (256 for a full tile). Servers use it to
+ * refuse every other path before touching the filesystem. */
+WB_EXTERN bool wb_ledger_tile_path_parse(const char *path, int *level, uint64_t *n,
+                                         unsigned *width);
+
 /* What an audit looked at and found. */
 typedef struct wb_ledger_audit_report {
     uint64_t size;        /* entries in the audited tree (the latest checkpoint's size) */

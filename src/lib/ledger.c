@@ -141,6 +141,22 @@ int wb_ledger_entry_hash(wb_tlog_hash *digest_out, wb_tlog_hash *leaf_out, const
     return rc;
 }
 
+bool wb_ledger_tile_path_parse(const char *path, int *level, uint64_t *n, unsigned *width)
+{
+    int l;
+    uint64_t nn;
+    unsigned w;
+    if (!path || !wb_tile_path_parse(path, &l, &nn, &w))
+        return false;
+    if (level)
+        *level = l;
+    if (n)
+        *n = nn;
+    if (width)
+        *width = w;
+    return true;
+}
+
 /* --- init and open --- */
 
 static int check_absent(const char *dir, const char *name)
