@@ -95,6 +95,16 @@ WB_EXTERN int wb_ledger_entry_hash(wb_tlog_hash *digest_out, wb_tlog_hash *leaf_
 WB_EXTERN int wb_ledger_init(char **verifier_key_out, const char *dir, const char *origin,
                              const wb_key *key);
 
+/* The same with the entries in `store` (e.g. a shared PostgreSQL store),
+ * borrowed: the caller frees it after the call. An empty store gets the
+ * log's first checkpoint (size 0); a store that already holds this log
+ * (its latest checkpoint signed by `key` for `origin`: another host's
+ * directory of a shared log) is joined as it is, and one that holds another
+ * log is refused (WB_EVERIFY). ledger.json records the store's kind, and
+ * the directory is then opened with wb_ledger_open_store(). */
+WB_EXTERN int wb_ledger_init_store(char **verifier_key_out, const char *dir, const char *origin,
+                                   const wb_key *key, wb_store *store);
+
 /* Open the ledger in `dir`: reads ledger.json, loads log.key (which must
  * match the verifier key recorded there), opens the store, checks that its
  * latest checkpoint verifies and matches the stored tree, and rewrites the
@@ -107,6 +117,12 @@ WB_EXTERN int wb_ledger_open(wb_ledger **out, const char *dir);
  * the tiles. For audits, which must see what is served. */
 #define WB_LEDGER_OPEN_NO_REPAIR 1u
 WB_EXTERN int wb_ledger_open_ex(wb_ledger **out, const char *dir, unsigned flags);
+
+/* Open the ledger in `dir` whose entries are in `store` (of the kind its
+ * ledger.json records) instead of DIR/ledger.db. The ledger owns `store`
+ * from the call on, also when it fails. */
+WB_EXTERN int wb_ledger_open_store(wb_ledger **out, const char *dir, wb_store *store,
+                                   unsigned flags);
 
 WB_EXTERN const char *wb_ledger_origin(const wb_ledger *ledger);
 /* The verifier key string, owned by the ledger. */

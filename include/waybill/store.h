@@ -125,7 +125,18 @@ WB_EXTERN int wb_store_new(wb_store **out, const wb_store_ops *ops, void *impl);
  * waybill's schema (WB_EFORMAT otherwise). */
 WB_EXTERN int wb_store_open_sqlite(wb_store **out, const char *path, bool create);
 
-/* The backend's name ("sqlite"). */
+/* Open the PostgreSQL store in the database `conninfo` names (a libpq URI,
+ * "postgresql://...", or a "key=value ..." string; the string is only read
+ * for the call). With `create` waybill's schema is made in the database,
+ * which must not hold it yet (WB_EEXISTS); without it, the database must
+ * hold it (WB_EFORMAT otherwise; WB_EUNSUPPORTED for a newer schema
+ * version). Missing schema migrations are applied either way. Appends from
+ * several processes serialize in the database. A failed connection or a
+ * server error is WB_EIO; after a lost connection the next call reconnects
+ * once. One store serves one thread at a time. */
+WB_EXTERN int wb_store_open_postgresql(wb_store **out, const char *conninfo, bool create);
+
+/* The backend's name ("sqlite", "postgresql"). */
 WB_EXTERN const char *wb_store_backend(const wb_store *store);
 
 /* Dispatch to the backend, after checking the arguments (WB_EINVAL). */

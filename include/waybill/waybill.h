@@ -17,6 +17,8 @@
 #include "store.h"
 #include "ledger.h"
 #include "witness.h"
+#include "auth.h"
+#include "policy.h"
 
 WB_BEGIN_DECLS
 

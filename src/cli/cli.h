@@ -92,6 +92,7 @@ extern const cli_command cmd_verify;
 extern const cli_command cmd_show;
 extern const cli_command cmd_envelope;
 extern const cli_command cmd_log;
+extern const cli_command cmd_token;
 extern const cli_command cmd_help;
 
 #endif

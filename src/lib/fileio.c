@@ -111,7 +111,7 @@ out:
     return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int wb_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -159,7 +159,7 @@ int wb_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         rc = wb_error_set(WB_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
         goto out;
     }
-    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || wb_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
         goto out;
     }

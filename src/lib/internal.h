@@ -84,6 +84,10 @@ int wb_read_fd(char **out, size_t *out_len, int fd, const char *path, size_t max
  * with the message set. */
 int wb_open_read(const char *path);
 
+/* write() all `len` bytes, again after EINTR and short writes; 0 or -1
+ * with errno set. */
+int wb_write_all(int fd, const void *data, size_t len);
+
 /* Write `len` bytes to `path` atomically: temporary file in the same
  * directory with `mode`, fsync, rename, fsync of the directory. With
  * `overwrite` false an existing `path` is refused (WB_EEXISTS). */

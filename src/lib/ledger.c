@@ -174,10 +174,39 @@ static int check_absent(const char *dir, const char *name)
 
 int wb_ledger_init(char **verifier_key_out, const char *dir, const char *origin, const wb_key *key)
 {
+    return wb_ledger_init_store(verifier_key_out, dir, origin, key, NULL);
+}
+
+/* A store that already holds a ledger must be this log's: its latest
+ * checkpoint signed by `verifier` for `origin`. *note_out gets it. */
+static int join_store(char **note_out, size_t *len_out, wb_store *store, const char *origin,
+                      const wb_note_verifier *verifier)
+{
+    wb_checkpoint *cp = NULL;
+    int rc = wb_store_latest_checkpoint(note_out, len_out, NULL, store);
+    if (rc < 0)
+        return rc;
+    rc = wb_checkpoint_open(&cp, NULL, *note_out, *len_out, origin, verifier);
+    wb_checkpoint_free(cp);
+    if (rc < 0) {
+        wb_free(*note_out);
+        *note_out = NULL;
+        return wb_error_prefix(rc == WB_EFORMAT ? WB_EVERIFY : rc,
+                               "the %s store holds another log (its latest checkpoint is not "
+                               "this key's for %s): ",
+                               wb_store_backend(store), origin);
+    }
+    return 0;
+}
+
+int wb_ledger_init_store(char **verifier_key_out, const char *dir, const char *origin,
+                         const wb_key *key, wb_store *given)
+{
     static const char *const files[] = {"ledger.json", "ledger.db", "log.key", "checkpoint"};
     wb_note_signer *signer = NULL;
     wb_note_verifier *verifier = NULL;
     wb_store *store = NULL;
+    uint64_t joined_size = 0;
     char *vkey = NULL, *note = NULL, *json_text = NULL, *path = NULL;
     size_t note_len = 0, i;
     wb_tlog_hash empty;
@@ -213,23 +242,46 @@ int wb_ledger_init(char **verifier_key_out, const char *dir, const char *origin,
     if ((rc = wb_key_save_private(key, path)) < 0)
         goto out;
     wb_free(path);
-    if (!(path = path_in(dir, "ledger.db"))) {
-        rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
-        goto out;
-    }
-    if ((rc = wb_store_open_sqlite(&store, path, true)) < 0)
-        goto out;
-    wb_tlog_empty_root(&empty);
-    if ((rc = sign_checkpoint(&note, &note_len, signer, origin, 0, &empty)) < 0)
-        goto out;
-    {
-        wb_store_batch batch = {.first_index = 0, .checkpoint = note, .checkpoint_len = note_len};
-        if ((rc = wb_store_append(store, &batch)) < 0)
+    path = NULL;
+    if (!given) {
+        if (!(path = path_in(dir, "ledger.db"))) {
+            rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
+            goto out;
+        }
+        if ((rc = wb_store_open_sqlite(&store, path, true)) < 0)
             goto out;
     }
-    if ((rc = write_checkpoint_file(dir, note, note_len)) < 0)
+    if (given && (rc = wb_store_size(given, &joined_size)) < 0)
         goto out;
-    meta = json_pack("{s:s, s:s}", "origin", origin, "verifier_key", vkey);
+    rc = given ? wb_store_latest_checkpoint(&note, &note_len, NULL, given) : WB_EFORMAT;
+    if (rc == 0) {
+        /* a shared store that holds this log already (another host's
+         * directory for it): join it, append nothing */
+        wb_free(note);
+        note = NULL;
+        if ((rc = join_store(&note, &note_len, given, origin, verifier)) < 0)
+            goto out;
+    } else if (rc != WB_EFORMAT) {
+        goto out;
+    } else if (joined_size > 0) {
+        rc = wb_error_set(WB_EFORMAT, "the %s store holds entries but no checkpoint",
+                          wb_store_backend(given));
+        goto out;
+    } else {
+        wb_error_clear();
+        wb_tlog_empty_root(&empty);
+        if ((rc = sign_checkpoint(&note, &note_len, signer, origin, 0, &empty)) < 0)
+            goto out;
+        wb_store_batch batch = {.first_index = 0, .checkpoint = note, .checkpoint_len = note_len};
+        if ((rc = wb_store_append(given ? given : store, &batch)) < 0)
+            goto out;
+    }
+    /* a joined log's tiles are written by the first wb_ledger_open(), which
+     * finds no checkpoint file of this log yet and writes everything */
+    if (joined_size == 0 && (rc = write_checkpoint_file(dir, note, note_len)) < 0)
+        goto out;
+    meta = json_pack("{s:s, s:s, s:s}", "origin", origin, "verifier_key", vkey, "store",
+                     wb_store_backend(given ? given : store));
     json_text = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     wb_free(path);
     path = path_in(dir, "ledger.json");
@@ -250,6 +302,7 @@ int wb_ledger_init(char **verifier_key_out, const char *dir, const char *origin,
         if (rc < 0)
             goto out;
     }
+    (void)joined_size;
     if (verifier_key_out) {
         *verifier_key_out = vkey;
         vkey = NULL;
@@ -280,6 +333,7 @@ void wb_ledger_free(wb_ledger *ledger)
     wb_free(ledger->dir);
     wb_free(ledger->origin);
     wb_free(ledger->verifier_key);
+    wb_free(ledger->backend);
     wb_free(ledger);
 }
 
@@ -310,7 +364,7 @@ static void unlock_ledger(wb_ledger *ledger)
 static int read_meta(wb_ledger *ledger)
 {
     char *path = path_in(ledger->dir, "ledger.json"), *text = NULL;
-    json_t *root = NULL, *origin, *vkey;
+    json_t *root = NULL, *origin, *vkey, *backend;
     size_t len;
     int rc;
 
@@ -325,13 +379,20 @@ static int read_meta(wb_ledger *ledger)
         goto out;
     origin = json_object_get(root, "origin");
     vkey = json_object_get(root, "verifier_key");
+    backend = json_object_get(root, "store");
     if (!json_is_string(origin) || !json_is_string(vkey)) {
         rc = wb_error_set(WB_EFORMAT, "%s: \"origin\" or \"verifier_key\" missing", path);
         goto out;
     }
+    if (backend && !json_is_string(backend)) {
+        rc = wb_error_set(WB_EFORMAT, "%s: \"store\" is not a string", path);
+        goto out;
+    }
     ledger->origin = wb_strdup(json_string_value(origin));
     ledger->verifier_key = wb_strdup(json_string_value(vkey));
-    if (!ledger->origin || !ledger->verifier_key)
+    /* ledgers from before the store was named are SQLite ones */
+    ledger->backend = wb_strdup(backend ? json_string_value(backend) : "sqlite");
+    if (!ledger->origin || !ledger->verifier_key || !ledger->backend)
         rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
 out:
     json_decref(root);
@@ -432,17 +493,28 @@ int wb_ledger_open(wb_ledger **out, const char *dir)
 
 int wb_ledger_open_ex(wb_ledger **out, const char *dir, unsigned flags)
 {
+    return wb_ledger_open_store(out, dir, NULL, flags);
+}
+
+int wb_ledger_open_store(wb_ledger **out, const char *dir, wb_store *store, unsigned flags)
+{
     wb_ledger *ledger = NULL;
     wb_key *key = NULL;
     char *path = NULL, *vkey = NULL;
     int rc;
 
-    if (!out || !dir || !*dir)
+    if (!out || !dir || !*dir) {
+        wb_store_free(store);
         return wb_error_set(WB_EINVAL, "ledger: open: invalid argument");
+    }
     *out = NULL;
     ledger = wb_calloc(1, sizeof(*ledger));
-    if (!ledger)
+    if (!ledger) {
+        wb_store_free(store);
         return wb_error_set(WB_ENOMEM, "ledger: out of memory");
+    }
+    /* owned from here, also on failure */
+    ledger->store = store;
     ledger->lock_fd = -1;
     ledger->dir_fd = -1;
     if (!(ledger->dir = wb_strdup(dir))) {
@@ -482,12 +554,27 @@ int wb_ledger_open_ex(wb_ledger **out, const char *dir, unsigned flags)
         goto out;
     }
     wb_free(path);
-    if (!(path = path_in(dir, "ledger.db"))) {
-        rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
+    path = NULL;
+    if (ledger->store) {
+        if (strcmp(wb_store_backend(ledger->store), ledger->backend) != 0) {
+            rc = wb_error_set(WB_EINVAL, "%s: the ledger's entries are in a %s store, not %s", dir,
+                              ledger->backend, wb_store_backend(ledger->store));
+            goto out;
+        }
+    } else if (strcmp(ledger->backend, "sqlite") != 0) {
+        rc = wb_error_set(WB_EINVAL,
+                          "%s: the ledger's entries are in a %s store: open it with that store "
+                          "(--store)",
+                          dir, ledger->backend);
         goto out;
+    } else {
+        if (!(path = path_in(dir, "ledger.db"))) {
+            rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
+            goto out;
+        }
+        if ((rc = wb_store_open_sqlite(&ledger->store, path, false)) < 0)
+            goto out;
     }
-    if ((rc = wb_store_open_sqlite(&ledger->store, path, false)) < 0)
-        goto out;
     if (!(flags & WB_LEDGER_OPEN_NO_REPAIR)) {
         if ((rc = lock_ledger(ledger)) < 0)
             goto out;

@@ -14,6 +14,7 @@ struct wb_ledger {
     char *dir;
     char *origin;
     char *verifier_key;
+    char *backend; /* the store's kind, from ledger.json ("sqlite") */
     wb_store *store;
     wb_note_signer *signer;
     wb_note_verifier *verifier;

@@ -135,21 +135,6 @@ int wb_tiles_open_parent(int dirfd, const char *dir, const char *path, bool crea
     return fd;
 }
 
-static int write_all(int fd, const unsigned char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, data, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Write one tile file: a temporary beside it, renamed into place. */
 static int put_file(int dirfd, const char *dir, const char *path, const unsigned char *data,
                     size_t len)
@@ -172,7 +157,7 @@ static int put_file(int dirfd, const char *dir, const char *path, const unsigned
                           strerror(errno));
         goto out;
     }
-    if (write_all(fd, data, len) < 0 || close(fd) < 0) {
+    if (wb_write_all(fd, data, len) < 0 || close(fd) < 0) {
         fd = -1;
         rc = wb_error_set(WB_EIO, "%s/%s: %s", dir, path, strerror(errno));
         unlinkat(parent, tmp, 0);
