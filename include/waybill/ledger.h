@@ -54,6 +54,8 @@ typedef struct wb_ledger_input {
     const void *data;
     size_t len;
     const char *name;
+    /* who submitted it (may be NULL: the `party` of wb_ledger_append()) */
+    const char *party;
 } wb_ledger_input;
 
 /* An inclusion proof with what it proves. */

@@ -45,6 +45,9 @@
 #include "tiles.h"
 
 #define LEDGER_JSON_MAX ((size_t)64 << 10)
+/* Times a batch is sequenced again when another writer of a shared store
+ * got there first. */
+#define LEDGER_APPEND_ATTEMPTS 100
 
 struct wb_bundle {
     char *name;
@@ -280,8 +283,8 @@ int wb_ledger_init_store(char **verifier_key_out, const char *dir, const char *o
      * finds no checkpoint file of this log yet and writes everything */
     if (joined_size == 0 && (rc = write_checkpoint_file(dir, note, note_len)) < 0)
         goto out;
-    meta = json_pack("{s:s, s:s, s:s}", "origin", origin, "verifier_key", vkey, "store",
-                     wb_store_backend(given ? given : store));
+    meta = json_pack("{s:s, s:s, s:s, s:b}", "origin", origin, "verifier_key", vkey, "store",
+                     wb_store_backend(given ? given : store), "store_in_directory", !given);
     json_text = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     wb_free(path);
     path = path_in(dir, "ledger.json");
@@ -364,7 +367,7 @@ static void unlock_ledger(wb_ledger *ledger)
 static int read_meta(wb_ledger *ledger)
 {
     char *path = path_in(ledger->dir, "ledger.json"), *text = NULL;
-    json_t *root = NULL, *origin, *vkey, *backend;
+    json_t *root = NULL, *origin, *vkey, *backend, *in_dir;
     size_t len;
     int rc;
 
@@ -380,6 +383,12 @@ static int read_meta(wb_ledger *ledger)
     origin = json_object_get(root, "origin");
     vkey = json_object_get(root, "verifier_key");
     backend = json_object_get(root, "store");
+    in_dir = json_object_get(root, "store_in_directory");
+    if (in_dir && !json_is_boolean(in_dir)) {
+        rc = wb_error_set(WB_EFORMAT, "%s: \"store_in_directory\" is not true or false", path);
+        goto out;
+    }
+    ledger->store_in_dir = !in_dir || json_is_true(in_dir);
     if (!json_is_string(origin) || !json_is_string(vkey)) {
         rc = wb_error_set(WB_EFORMAT, "%s: \"origin\" or \"verifier_key\" missing", path);
         goto out;
@@ -478,6 +487,8 @@ static int repair_checkpoint_file(wb_ledger *ledger)
             (rc = write_checkpoint_file(ledger->dir, note, note_len)) == 0)
             wb_tiles_prune(ledger->dir_fd, from, size);
     }
+    if (rc == 0)
+        ledger->served_size = size;
 out:
     wb_checkpoint_free(cp);
     wb_free(note);
@@ -561,10 +572,10 @@ int wb_ledger_open_store(wb_ledger **out, const char *dir, wb_store *store, unsi
                               ledger->backend, wb_store_backend(ledger->store));
             goto out;
         }
-    } else if (strcmp(ledger->backend, "sqlite") != 0) {
+    } else if (strcmp(ledger->backend, "sqlite") != 0 || !ledger->store_in_dir) {
         rc = wb_error_set(WB_EINVAL,
-                          "%s: the ledger's entries are in a %s store: open it with that store "
-                          "(--store)",
+                          "%s: the ledger's entries are in a %s store outside the directory: "
+                          "open it with that store (--store)",
                           dir, ledger->backend);
         goto out;
     } else {
@@ -717,75 +728,21 @@ typedef struct {
     const char **subject_ptrs;
 } entry_subjects;
 
-int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_input *envelopes,
-                     size_t n, const char *party)
+/* Sequence a prepared batch at the store's current size: its stored
+ * hashes, the new root and signed checkpoint, then the store's one atomic
+ * append. *size_out gets the first index. WB_EEXISTS when another writer
+ * of the store appended first (nothing was added). Called under the lock. */
+static int sequence_batch(char **note_out, size_t *note_len_out, uint64_t *size_out,
+                          wb_ledger *ledger, const wb_store_entry *entries, size_t n,
+                          batch_hashes *bp)
 {
-    wb_store_entry *entries = NULL;
-    entry_subjects *subjects = NULL;
     batch_hashes b = {0};
     char *note = NULL;
-    size_t note_len = 0, i, j, count;
+    size_t note_len = 0, i;
     uint64_t size = 0, total_hashes;
     wb_tlog_hash root;
-    bool locked = false;
-    int64_t now = (int64_t)time(NULL);
     int rc;
 
-    if (!ledger || !envelopes || n == 0)
-        return wb_error_set(WB_EINVAL, "ledger: append: invalid argument");
-    if (n > WB_LEDGER_MAX_BATCH)
-        return wb_error_set(WB_ELIMIT, "ledger: %zu envelopes in one batch; at most %d", n,
-                            WB_LEDGER_MAX_BATCH);
-    entries = wb_calloc(n, sizeof(*entries));
-    subjects = wb_calloc(n, sizeof(*subjects));
-    if (!entries || !subjects) {
-        rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
-        goto out;
-    }
-    /* parse and hash everything before taking the lock */
-    for (i = 0; i < n; i++) {
-        const char *name = envelopes[i].name ? envelopes[i].name : "envelope";
-        wb_envelope *env = NULL;
-        if (!envelopes[i].data && envelopes[i].len) {
-            rc = wb_error_set(WB_EINVAL, "ledger: append: %s: no data", name);
-            goto out;
-        }
-        if (envelopes[i].len > WB_STORE_MAX_ENTRY_SIZE) {
-            rc = wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than a ledger entry's %zu", name,
-                              envelopes[i].len, WB_STORE_MAX_ENTRY_SIZE);
-            goto out;
-        }
-        rc = wb_envelope_parse(&env, envelopes[i].data, envelopes[i].len, name);
-        if (rc < 0) {
-            wb_error_prefix(rc, "not appended (nothing was): ");
-            goto out;
-        }
-        rc = statement_subjects(&subjects[i].subjects, &count, env);
-        wb_envelope_free(env);
-        if (rc < 0)
-            goto out;
-        if (count) {
-            subjects[i].subject_ptrs = wb_calloc(count, sizeof(char *));
-            if (!subjects[i].subject_ptrs) {
-                rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
-                goto out;
-            }
-            for (j = 0; j < count; j++)
-                subjects[i].subject_ptrs[j] = subjects[i].subjects[j];
-        }
-        entries[i].data = envelopes[i].data;
-        entries[i].data_len = envelopes[i].len;
-        entries[i].party = party;
-        entries[i].time = now;
-        entries[i].subjects = subjects[i].subject_ptrs;
-        entries[i].n_subjects = count;
-        if ((rc = wb_ledger_entry_hash(&entries[i].digest, &entries[i].leaf_hash, envelopes[i].data,
-                                       envelopes[i].len)) < 0)
-            goto out;
-    }
-    if ((rc = lock_ledger(ledger)) < 0)
-        goto out;
-    locked = true;
     if ((rc = wb_store_size(ledger->store, &size)) < 0)
         goto out;
     if (size > WB_TLOG_STORED_MAX_SIZE - n) {
@@ -831,16 +788,119 @@ int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_i
         if ((rc = wb_store_append(ledger->store, &batch)) < 0)
             goto out;
     }
+    *size_out = size;
+out:
+    if (rc < 0) {
+        wb_free(b.hashes);
+        wb_free(note);
+        return rc;
+    }
+    *bp = b;
+    *note_out = note;
+    *note_len_out = note_len;
+    return 0;
+}
+
+int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_input *envelopes,
+                     size_t n, const char *party)
+{
+    wb_store_entry *entries = NULL;
+    entry_subjects *subjects = NULL;
+    batch_hashes b = {0};
+    char *note = NULL;
+    size_t note_len = 0, i, j, count;
+    uint64_t size = 0, from;
+    bool locked = false;
+    int64_t now = (int64_t)time(NULL);
+    int rc, attempt;
+
+    if (!ledger || !envelopes || n == 0)
+        return wb_error_set(WB_EINVAL, "ledger: append: invalid argument");
+    if (n > WB_LEDGER_MAX_BATCH)
+        return wb_error_set(WB_ELIMIT, "ledger: %zu envelopes in one batch; at most %d", n,
+                            WB_LEDGER_MAX_BATCH);
+    entries = wb_calloc(n, sizeof(*entries));
+    subjects = wb_calloc(n, sizeof(*subjects));
+    if (!entries || !subjects) {
+        rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
+        goto out;
+    }
+    /* parse and hash everything before taking the lock */
+    for (i = 0; i < n; i++) {
+        const char *name = envelopes[i].name ? envelopes[i].name : "envelope";
+        wb_envelope *env = NULL;
+        if (!envelopes[i].data && envelopes[i].len) {
+            rc = wb_error_set(WB_EINVAL, "ledger: append: %s: no data", name);
+            goto out;
+        }
+        if (envelopes[i].len > WB_STORE_MAX_ENTRY_SIZE) {
+            rc = wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than a ledger entry's %zu", name,
+                              envelopes[i].len, WB_STORE_MAX_ENTRY_SIZE);
+            goto out;
+        }
+        rc = wb_envelope_parse(&env, envelopes[i].data, envelopes[i].len, name);
+        if (rc < 0) {
+            wb_error_prefix(rc, "not appended (nothing was): ");
+            goto out;
+        }
+        rc = statement_subjects(&subjects[i].subjects, &count, env);
+        wb_envelope_free(env);
+        if (rc < 0)
+            goto out;
+        if (count) {
+            subjects[i].subject_ptrs = wb_calloc(count, sizeof(char *));
+            if (!subjects[i].subject_ptrs) {
+                rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
+                goto out;
+            }
+            for (j = 0; j < count; j++)
+                subjects[i].subject_ptrs[j] = subjects[i].subjects[j];
+        }
+        entries[i].data = envelopes[i].data;
+        entries[i].data_len = envelopes[i].len;
+        entries[i].party = envelopes[i].party ? envelopes[i].party : party;
+        entries[i].time = now;
+        entries[i].subjects = subjects[i].subject_ptrs;
+        entries[i].n_subjects = count;
+        if ((rc = wb_ledger_entry_hash(&entries[i].digest, &entries[i].leaf_hash, envelopes[i].data,
+                                       envelopes[i].len)) < 0)
+            goto out;
+    }
+    if ((rc = lock_ledger(ledger)) < 0)
+        goto out;
+    locked = true;
+    /* The directory's lock serializes writers on this host; writers on
+     * other hosts sharing the store (PostgreSQL) are serialized by the store,
+     * which refuses a batch whose first index is no longer its size
+     * (WB_EEXISTS): then the batch is sequenced again after what came in. */
+    for (attempt = 0;; attempt++) {
+        rc = sequence_batch(&note, &note_len, &size, ledger, entries, n, &b);
+        if (rc != WB_EEXISTS || attempt == LEDGER_APPEND_ATTEMPTS - 1)
+            break;
+        wb_error_clear();
+        wb_free(b.hashes);
+        wb_free(note);
+        b.hashes = NULL;
+        b.n_hashes = 0;
+        note = NULL;
+    }
+    if (rc < 0)
+        goto out;
     if (indexes_out)
         for (i = 0; i < n; i++)
             indexes_out[i] = size + i;
-    /* the batch is durable; only now may the tiles show it, and only once
-     * they are durable too the checkpoint that clients start from */
-    rc = wb_tiles_write(ledger->dir_fd, ledger->dir, ledger->store, size, size + n);
+    /* the batch is durable; only now may the tiles show it (from what this
+     * directory serves: other writers of a shared store may have appended
+     * since), and only once they are durable too the checkpoint that
+     * clients start from */
+    from = ledger->served_size < size ? ledger->served_size : size;
+    rc = wb_tiles_write(ledger->dir_fd, ledger->dir, ledger->store, from, size + n);
     if (rc == 0)
         rc = write_checkpoint_file(ledger->dir, note, note_len);
-    if (rc == 0)
-        wb_tiles_prune(ledger->dir_fd, size, size + n);
+    if (rc == 0) {
+        wb_tiles_prune(ledger->dir_fd, from, size + n);
+        ledger->served_size = size + n;
+    }
     /* always WB_EIO here, whatever the cause: it tells the caller that the
      * batch is in and indexes_out is filled */
     if (rc < 0)

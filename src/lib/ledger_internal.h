@@ -14,12 +14,14 @@ struct wb_ledger {
     char *dir;
     char *origin;
     char *verifier_key;
-    char *backend; /* the store's kind, from ledger.json ("sqlite") */
+    char *backend;     /* the store's kind, from ledger.json ("sqlite") */
+    bool store_in_dir; /* the store is DIR/ledger.db */
     wb_store *store;
     wb_note_signer *signer;
     wb_note_verifier *verifier;
     int lock_fd;
-    int dir_fd; /* the directory, for the tiles */
+    int dir_fd;           /* the directory, for the tiles */
+    uint64_t served_size; /* the size the tiles and checkpoint file show */
 };
 
 /* flock() the ledger's lock file: exclusive for writers, shared for

@@ -13,8 +13,8 @@
  * envelope (and checks it against the policy, with --policy), suspends the
  * connection and puts the submission on a bounded queue. One sequencer
  * thread, with the only writing handle, takes everything queued (at most
- * WB_LEDGER_MAX_BATCH), appends it in one wb_ledger_append() per party
- * (one transaction and one fsync each), fills in each submission's index
+ * WB_LEDGER_MAX_BATCH), appends it in one wb_ledger_append() (one
+ * transaction, each entry with its own party), fills in each submission's index
  * or error, and resumes the connections. The resumed worker builds the
  * bundle from its own handle and answers 201. Suspending rather than
  * blocking a worker on a condition variable is what lets a batch be larger
@@ -567,24 +567,21 @@ static enum MHD_Result answer_submit(struct MHD_Connection *conn, request *req)
     return ret;
 }
 
-static int compare_party(const void *a, const void *b)
-{
-    const submission *const *x = a, *const *y = b;
-    return strcmp((*x)->party, (*y)->party);
-}
-
-/* Append `n` submissions of one party in one batch and record the outcome
- * in each. */
+/* Append `n` submissions in one batch (each with its party) and record
+ * the outcome in each. */
 static void append_group(submission **subs, size_t n, wb_ledger_input *inputs, uint64_t *indexes)
 {
     size_t i;
     int rc;
 
     for (i = 0; i < n; i++) {
-        inputs[i] = (wb_ledger_input){.data = subs[i]->data, .len = subs[i]->len, .name = "body"};
+        inputs[i] = (wb_ledger_input){.data = subs[i]->data,
+                                      .len = subs[i]->len,
+                                      .name = "body",
+                                      .party = subs[i]->party[0] ? subs[i]->party : NULL};
         indexes[i] = UINT64_MAX;
     }
-    rc = wb_ledger_append(indexes, g.writer, inputs, n, subs[0]->party[0] ? subs[0]->party : NULL);
+    rc = wb_ledger_append(indexes, g.writer, inputs, n, NULL);
     /* WB_EIO with the indexes filled: durable, only the files lag */
     if (rc < 0 && !(rc == WB_EIO && indexes[0] != UINT64_MAX)) {
         log_line("append of %zu entries failed: %s", n, wb_error_last());
@@ -607,7 +604,7 @@ static void *sequencer_main(void *arg)
     submission **batch = calloc(WB_LEDGER_MAX_BATCH, sizeof(*batch));
     wb_ledger_input *inputs = calloc(WB_LEDGER_MAX_BATCH, sizeof(*inputs));
     uint64_t *indexes = calloc(WB_LEDGER_MAX_BATCH, sizeof(*indexes));
-    size_t n, i, j;
+    size_t n, i;
 
     (void)arg;
     for (;;) {
@@ -634,15 +631,10 @@ static void *sequencer_main(void *arg)
                 snprintf(batch[i]->error, sizeof(batch[i]->error), "not appended: out of memory");
             }
         } else {
-            /* one append (one transaction, one fsync) per party */
+            /* one append (one transaction, one durability barrier) for all */
             struct timespec t0;
             clock_gettime(CLOCK_MONOTONIC, &t0);
-            qsort(batch, n, sizeof(*batch), compare_party);
-            for (i = 0; i < n; i = j) {
-                for (j = i + 1; j < n && strcmp(batch[j]->party, batch[i]->party) == 0; j++)
-                    ;
-                append_group(batch + i, j - i, inputs, indexes);
-            }
+            append_group(batch, n, inputs, indexes);
             if (g.log_batches)
                 log_line("batch %zu in %.1fms", n, ms_since(&t0));
         }

@@ -687,6 +687,98 @@ static void test_log_key_mismatch(void **state)
     wb_key_free(other);
 }
 
+/* Two ledger directories over one store (as two hosts over one
+ * PostgreSQL): the second joins the log, appends from both race and are
+ * sequenced again when the other got there first, and each directory's
+ * tiles cover what the other appended. */
+static wb_ledger *open_shared(const char *dir, const char *db)
+{
+    wb_store *store = NULL;
+    wb_ledger *ledger = NULL;
+    assert_int_equal(wb_store_open_sqlite(&store, db, false), 0);
+    assert_int_equal(wb_ledger_open_store(&ledger, dir, store, 0), 0);
+    return ledger;
+}
+
+static void test_shared_store(void **state)
+{
+    char a[1024], b[1024], c[1024], db[1024];
+    wb_store *store = NULL;
+    wb_ledger *la, *lb, *ledger = NULL;
+    wb_ledger_audit_report r;
+    wb_key *other = NULL;
+    uint64_t size = 0;
+    pid_t pids[2];
+    int k, status, rc;
+
+    (void)state;
+    snprintf(a, sizeof(a), "%s/shared-a", base_dir);
+    snprintf(b, sizeof(b), "%s/shared-b", base_dir);
+    snprintf(c, sizeof(c), "%s/shared-c", base_dir);
+    snprintf(db, sizeof(db), "%s/shared.db", base_dir);
+    assert_int_equal(wb_store_open_sqlite(&store, db, true), 0);
+    assert_int_equal(wb_ledger_init_store(NULL, a, ORIGIN, log_key, store), 0);
+    assert_int_equal(wb_ledger_init_store(NULL, b, ORIGIN, log_key, store), 0);
+    /* another log's key cannot join it */
+    assert_int_equal(wb_key_generate(&other, WB_KEY_ED25519), 0);
+    assert_int_equal(wb_ledger_init_store(NULL, c, ORIGIN, other, store), WB_EVERIFY);
+    wb_key_free(other);
+    wb_store_free(store);
+    /* a directory whose entries are elsewhere does not open on its own */
+    rc = wb_ledger_open(&ledger, a);
+    assert_int_equal(rc, WB_EINVAL);
+    assert_non_null(strstr(wb_error_last(), "outside the directory"));
+    wb_error_clear();
+
+    la = open_shared(a, db);
+    lb = open_shared(b, db);
+    append_n(la, "a", 3, "alice");
+    append_n(lb, "b", 2, "bob");
+    wb_ledger_free(la);
+    wb_ledger_free(lb);
+    /* both at once: each store append that loses the race is sequenced again */
+    for (k = 0; k < 2; k++) {
+        pids[k] = fork();
+        assert_true(pids[k] >= 0);
+        if (pids[k] == 0) {
+            wb_ledger *l = NULL;
+            wb_store *st = NULL;
+            const char *dir = k ? b : a;
+            if (wb_store_open_sqlite(&st, db, false) < 0 || wb_ledger_open_store(&l, dir, st, 0) < 0)
+                _exit(2);
+            for (int i = 0; i < 30; i++) {
+                size_t len;
+                char tag[32];
+                char *env;
+                snprintf(tag, sizeof(tag), "race-%d-%d", k, i);
+                env = make_envelope(&len, tag, NULL, 0);
+                wb_ledger_input in = {.data = env, .len = len, .name = tag};
+                if (wb_ledger_append(NULL, l, &in, 1, NULL) < 0)
+                    _exit(3);
+                wb_free(env);
+            }
+            wb_ledger_free(l);
+            _exit(0);
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(waitpid(pids[k], &status, 0), pids[k]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    /* every directory serves the whole log after it opens */
+    la = open_shared(a, db);
+    lb = open_shared(b, db);
+    assert_int_equal(wb_ledger_size(&size, la), 0);
+    assert_true(size == 65);
+    assert_int_equal(wb_ledger_audit(&r, la, NULL, 0, NULL, NULL), 0);
+    assert_true(r.size == 65 && r.problems == 0);
+    assert_int_equal(wb_ledger_audit(&r, lb, NULL, 0, NULL, NULL), 0);
+    assert_true(r.size == 65 && r.problems == 0);
+    wb_ledger_free(la);
+    wb_ledger_free(lb);
+}
+
 static void test_out_of_memory(void **state)
 {
     const char *dir;
@@ -700,7 +792,7 @@ static void test_out_of_memory(void **state)
     env = make_envelope(&len, "oom", NULL, 0);
     /* each failing allocation must fail cleanly; the log stays whole */
     for (n = 1; n < 400; n++) {
-        wb_ledger_input in = {env, len, "oom"};
+        wb_ledger_input in = {.data = env, .len = len, .name = "oom"};
         bool opened;
         wb_alloc_fail_after(n);
         rc = wb_ledger_open(&ledger, dir);
@@ -745,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_bundle),
         cmocka_unit_test(test_log_key_mismatch),
+        cmocka_unit_test(test_shared_store),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
