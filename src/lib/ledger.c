@@ -1075,16 +1075,25 @@ int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t in
     if (!out || !ledger)
         return wb_error_set(WB_EINVAL, "ledger: invalid argument");
     *out = NULL;
+    memset(&proof, 0, sizeof(proof));
+    /* one read snapshot: the checkpoint, the entry and the proof of one tree */
+    if ((rc = wb_store_read_begin(ledger->store)) < 0)
+        return rc;
     /* the proof is for the latest checkpoint's size, which is the store's */
-    if ((rc = wb_store_latest_checkpoint(&note, NULL, &cp_size, ledger->store)) < 0)
-        goto out;
-    if (index >= cp_size) {
+    rc = wb_store_latest_checkpoint(&note, NULL, &cp_size, ledger->store);
+    if (rc == 0 && index >= cp_size)
         rc = wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64 " (the log has %" PRIu64 ")",
                           ledger->dir, index, cp_size);
-        goto out;
+    if (rc == 0)
+        rc = wb_store_read_entry(&record, ledger->store, index);
+    if (rc == 0)
+        rc = prove_inclusion(&proof, ledger, index, cp_size);
+    {
+        int end = wb_store_read_end(ledger->store);
+        if (rc == 0)
+            rc = end;
     }
-    if ((rc = wb_store_read_entry(&record, ledger->store, index)) < 0 ||
-        (rc = wb_ledger_prove_inclusion(&proof, ledger, index, cp_size)) < 0 ||
+    if (rc < 0 ||
         (rc = wb_base64_encode(&envelope_b64, NULL, record.data, record.data_len)) < 0)
         goto out;
     {

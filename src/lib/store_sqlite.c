@@ -44,6 +44,13 @@ typedef struct {
     char *path;
     sqlite3_stmt *read_hash; /* prepared once: proofs read many hashes */
     sqlite3_stmt *read_size; /* prepared once: every proof asks the size */
+    /* the other reads of a served request (checkpoint, entry, digests),
+     * prepared on first use and kept: parsing SQL was a visible part of
+     * serving a bundle */
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[8];
 } sqlite_store;
 
 static int db_error(sqlite_store *s, const char *what)
@@ -69,6 +76,34 @@ static int prepare(sqlite_store *s, sqlite3_stmt **stmt, const char *sql)
         return db_error(s, "preparing a statement");
     }
     return 0;
+}
+
+/* A kept statement for `sql` (a string constant), reset and unbound: give
+ * it back with done_cached(), never finalize it. */
+static int cached(sqlite_store *s, sqlite3_stmt **stmt, const char *sql)
+{
+    size_t i;
+    for (i = 0; i < sizeof(s->cache) / sizeof(s->cache[0]); i++) {
+        if (s->cache[i].sql == sql) {
+            *stmt = s->cache[i].stmt;
+            return 0;
+        }
+        if (!s->cache[i].sql) {
+            int rc = prepare(s, stmt, sql);
+            if (rc == 0) {
+                s->cache[i].sql = sql;
+                s->cache[i].stmt = *stmt;
+            }
+            return rc;
+        }
+    }
+    return wb_error_set(WB_EINTERNAL, "%s: statement cache full", s->path);
+}
+
+static void done_cached(sqlite3_stmt *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
 }
 
 /* Run a query that yields one integer (NULL reads as `dflt`). */
@@ -267,7 +302,7 @@ static int checkpoint_query(sqlite_store *s, char **out, size_t *out_len, uint64
                             const char *sql, const uint64_t *size)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = prepare(s, &stmt, sql), step;
+    int rc = cached(s, &stmt, sql), step;
 
     if (rc < 0)
         return rc;
@@ -292,7 +327,7 @@ static int checkpoint_query(sqlite_store *s, char **out, size_t *out_len, uint64
     } else {
         rc = db_error(s, "reading a checkpoint");
     }
-    sqlite3_finalize(stmt);
+    done_cached(stmt);
     return rc;
 }
 
@@ -329,7 +364,7 @@ static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
 
     if (index > INT64_MAX)
         return wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64, s->path, index);
-    rc = prepare(s, &stmt,
+    rc = cached(s, &stmt,
                  "SELECT data, leaf_hash, party, time, digest FROM entries WHERE idx = ?1");
     if (rc < 0)
         return rc;
@@ -371,7 +406,7 @@ static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
 out:
     if (rc < 0)
         wb_store_record_clear(out);
-    sqlite3_finalize(stmt);
+    done_cached(stmt);
     return rc;
 }
 
@@ -384,7 +419,7 @@ static int sqlite_read_digests(void *impl, wb_tlog_hash *out, uint64_t first, si
 
     if (first > INT64_MAX || count > INT64_MAX - first)
         return wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64, s->path, first);
-    rc = prepare(s, &stmt,
+    rc = cached(s, &stmt,
                  "SELECT idx, digest FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
     if (rc < 0)
         return rc;
@@ -403,7 +438,7 @@ static int sqlite_read_digests(void *impl, wb_tlog_hash *out, uint64_t first, si
         rc = db_error(s, "reading entry digests");
     if (rc == 0 && n != count)
         rc = wb_error_set(WB_ENOTFOUND, "%s: entry %" PRIu64 " is missing", s->path, first + n);
-    sqlite3_finalize(stmt);
+    done_cached(stmt);
     return rc;
 }
 
@@ -452,6 +487,8 @@ static void sqlite_close(void *impl)
         return;
     sqlite3_finalize(s->read_hash);
     sqlite3_finalize(s->read_size);
+    for (size_t i = 0; i < sizeof(s->cache) / sizeof(s->cache[0]); i++)
+        sqlite3_finalize(s->cache[i].stmt);
     sqlite3_close(s->db);
     wb_free(s->path);
     wb_free(s);
