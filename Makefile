@@ -51,6 +51,7 @@ fuzz: deps
 bench: build
 	./bench/run.sh $(BUILD)/src/cli/waybill
 	./bench/ledger-bench.sh $(BUILD)/bench/ledger_bench
+	./bench/server-bench.sh $(BUILD)
 
 install: build
 	meson install -C $(BUILD)
