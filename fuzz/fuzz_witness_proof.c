@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b64(h, &p.old_root);
     len += (size_t)snprintf(text + len, sizeof(text) - len, ", \"old_root\": \"%s\"", h);
     b64(h, &p.new_root);
-    len += (size_t)snprintf(text + len, sizeof(text) - len, ", \"new_root\": \"%s\", \"proof\": [",
-                            h);
+    len +=
+        (size_t)snprintf(text + len, sizeof(text) - len, ", \"new_root\": \"%s\", \"proof\": [", h);
     for (i = 0; i < p.n_hashes; i++) {
         b64(h, &p.hashes[i]);
         len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\"%s\"", i ? ", " : "", h);

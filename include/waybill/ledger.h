@@ -148,6 +148,12 @@ WB_EXTERN wb_store *wb_ledger_store(wb_ledger *ledger);
 WB_EXTERN int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger,
                                const wb_ledger_input *envelopes, size_t n, const char *party);
 
+/* Bring the served files (tiles, entry bundles, checkpoint) up to the
+ * store's latest checkpoint, after checking it (signature, size, root) as
+ * wb_ledger_open() does: for a directory over a shared store that others
+ * append to. A no-op when they are current. */
+WB_EXTERN int wb_ledger_sync(wb_ledger *ledger);
+
 /* The latest signed checkpoint, as served (NUL-terminated, wb_free()). */
 WB_EXTERN int wb_ledger_checkpoint(char **out, size_t *out_len, wb_ledger *ledger);
 
@@ -224,6 +230,17 @@ WB_EXTERN int wb_ledger_audit(wb_ledger_audit_report *report, wb_ledger *ledger,
                               wb_ledger_audit_fn problem, void *ctx);
 
 WB_EXTERN void wb_ledger_free(wb_ledger *ledger);
+
+/* Where a ledger's entries live, as users name it (--store): NULL or "" for
+ * DIR/ledger.db (SQLite); a PostgreSQL connection string ("postgresql://…",
+ * "postgres://…" or "key=value …", libpq) for a shared store. Open or
+ * create with these; they open the store and call wb_ledger_open_store() /
+ * wb_ledger_init_store(). init creates waybill's schema in an empty
+ * database and joins a database that already holds this log. */
+WB_EXTERN int wb_ledger_open_at(wb_ledger **out, const char *dir, const char *store,
+                                unsigned flags);
+WB_EXTERN int wb_ledger_init_at(char **verifier_key_out, const char *dir, const char *origin,
+                                const wb_key *key, const char *store);
 
 /* --- the client's side: bundles --- */
 

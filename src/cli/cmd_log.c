@@ -49,6 +49,9 @@ static const char usage[] =
     "checkpoint of the log this witness cosigned (see `waybill log witness --help`).\n"
     "\n"
     "  -l, --ledger DIR         the ledger directory\n"
+    "      --store URL          the ledger's entries are in this PostgreSQL database\n"
+    "                           (postgresql://...; default: DIR/ledger.db, SQLite);\n"
+    "                           init joins a database that holds the log already\n"
     "  -O, --origin NAME        the log's name (init)\n"
     "  -k, --key KEY            the log's Ed25519 private key (init)\n"
     "  -P, --party NAME         record who submitted the envelopes (add)\n"
@@ -62,6 +65,7 @@ static const char usage[] =
     "      --json               machine-readable output\n";
 
 #define OPT_NO_BUNDLE 1000
+#define OPT_STORE     1001
 
 static const struct option options[] = {
     {"ledger", required_argument, NULL, 'l'},
@@ -77,12 +81,13 @@ static const struct option options[] = {
     {"trust", required_argument, NULL, 't'},
     {"threshold", required_argument, NULL, 'n'},
     {"checkpoint", required_argument, NULL, 'c'},
+    {"store", required_argument, NULL, OPT_STORE},
     {"json", no_argument, NULL, 'j'},
     {0, 0, 0, 0},
 };
 
 typedef struct {
-    const char *ledger, *origin, *key, *party, *log_key;
+    const char *ledger, *origin, *key, *party, *log_key, *store;
     bool no_bundle, json;
     bool has_index, has_size, has_from, has_to;
     uint64_t index, size, from, to;
@@ -129,6 +134,9 @@ static int parse_options(log_options *o, int argc, char **argv)
             break;
         case OPT_NO_BUNDLE:
             o->no_bundle = true;
+            break;
+        case OPT_STORE:
+            o->store = optarg;
             break;
         case 'i':
         case 's':
@@ -200,7 +208,7 @@ static int run_init(int argc, char **argv)
     }
     rc = wb_key_load(&key, o.key);
     if (rc == 0)
-        rc = wb_ledger_init(&vkey, o.ledger, o.origin, key);
+        rc = wb_ledger_init_at(&vkey, o.ledger, o.origin, key, o.store);
     if (rc < 0) {
         status = cli_fail(rc);
         goto out;
@@ -258,7 +266,7 @@ static int run_add(int argc, char **argv)
             goto out;
         inputs[i].data = data[i];
     }
-    if ((rc = wb_ledger_open(&ledger, o.ledger)) < 0) {
+    if ((rc = wb_ledger_open_at(&ledger, o.ledger, o.store, 0)) < 0) {
         status = cli_fail(rc);
         goto out;
     }
@@ -346,7 +354,7 @@ static int run_checkpoint(int argc, char **argv)
         status = cli_usage_error("log", "checkpoint takes no operands");
         goto out;
     }
-    rc = wb_ledger_open(&ledger, o.ledger);
+    rc = wb_ledger_open_at(&ledger, o.ledger, o.store, 0);
     if (rc == 0)
         rc = wb_ledger_checkpoint(&note, &len, ledger);
     if (rc == 0)
@@ -417,7 +425,7 @@ static int run_prove(int argc, char **argv)
         status = cli_usage_error("log", "--size 0: the empty tree holds no entry");
         goto out;
     }
-    rc = wb_ledger_open(&ledger, o.ledger);
+    rc = wb_ledger_open_at(&ledger, o.ledger, o.store, 0);
     if (rc == 0)
         rc = wb_ledger_prove_inclusion(&proof, ledger, o.index, o.size);
     if (rc == 0)
@@ -454,7 +462,7 @@ static int run_consistency(int argc, char **argv)
         status = cli_usage_error("log", "there is no consistency proof from or to the empty tree");
         goto out;
     }
-    rc = wb_ledger_open(&ledger, o.ledger);
+    rc = wb_ledger_open_at(&ledger, o.ledger, o.store, 0);
     if (rc == 0)
         rc = wb_ledger_prove_consistency(&proof, ledger, o.from, o.to);
     if (rc == 0)
@@ -615,7 +623,7 @@ static int run_audit(int argc, char **argv)
         goto out;
     }
     /* as found: no repair of the checkpoint file or the tiles first */
-    if ((rc = wb_ledger_open_ex(&ledger, o.ledger, WB_LEDGER_OPEN_NO_REPAIR)) < 0) {
+    if ((rc = wb_ledger_open_at(&ledger, o.ledger, o.store, WB_LEDGER_OPEN_NO_REPAIR)) < 0) {
         status = cli_fail(rc);
         goto out;
     }

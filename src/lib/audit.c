@@ -33,7 +33,7 @@
 #include "ledger_internal.h"
 #include "tiles.h"
 
-#define MAX_DEPTH 64
+#define MAX_DEPTH  64
 #define WALK_DEPTH 16
 
 typedef struct {
@@ -105,8 +105,8 @@ static int check_file(audit *a, int level, uint64_t n, unsigned width, const uns
         a->r->tiles++;
     if (rc == WB_ENOTFOUND) {
         wb_error_clear();
-        problem(a, "%s/%s: missing (the tree of %" PRIu64 " entries needs it)", a->ledger->dir, path,
-                a->size);
+        problem(a, "%s/%s: missing (the tree of %" PRIu64 " entries needs it)", a->ledger->dir,
+                path, a->size);
         return 0;
     }
     if (rc < 0) {
@@ -215,8 +215,7 @@ static void add_leaf(audit *a, uint64_t i, const wb_tlog_hash *leaf, const wb_tl
         a->depth--;
         level++;
         a->r->hashes++;
-        if (level < n_stored &&
-            !wb_digest_equal(h.bytes, stored[level].bytes, WB_TLOG_HASH_LEN))
+        if (level < n_stored && !wb_digest_equal(h.bytes, stored[level].bytes, WB_TLOG_HASH_LEN))
             problem(a,
                     "%s: stored hash of height %u, index %" PRIu64
                     " is not the hash of the entries under it (%" PRIu64 "..%" PRIu64 ")",
@@ -234,8 +233,8 @@ static int next_checkpoint(audit *a, uint64_t min_size)
     int rc;
     wb_free(a->cp_note);
     a->cp_note = NULL;
-    rc = wb_store_checkpoint_after(&a->cp_note, &a->cp_len, &a->cp_size, a->ledger->store,
-                                   min_size);
+    rc =
+        wb_store_checkpoint_after(&a->cp_note, &a->cp_len, &a->cp_size, a->ledger->store, min_size);
     a->cp_more = rc == 0;
     if (rc == WB_ENOTFOUND) {
         wb_error_clear();
@@ -458,7 +457,8 @@ static int run_audit(audit *a)
     }
     if (latest_size != store_size)
         problem(a,
-                "%s: the store holds %" PRIu64 " entries but its latest checkpoint is of size %" PRIu64
+                "%s: the store holds %" PRIu64
+                " entries but its latest checkpoint is of size %" PRIu64
                 " (entries dropped or added outside the log?)",
                 ledger->dir, store_size, latest_size);
     a->size = latest_size > store_size ? latest_size : store_size;
@@ -466,7 +466,8 @@ static int run_audit(audit *a)
     for (g = 0; g < a->n_given; g++)
         if (a->given[g]->size > a->size)
             problem(a,
-                    "a given checkpoint of size %" PRIu64 ", signed by the log, is beyond its %" PRIu64
+                    "a given checkpoint of size %" PRIu64
+                    ", signed by the log, is beyond its %" PRIu64
                     " entries: the log was rolled back or forked",
                     a->given[g]->size, a->size);
     if ((rc = next_checkpoint(a, 0)) < 0 || (rc = checkpoints_at(a, 0)) < 0)

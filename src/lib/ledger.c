@@ -162,6 +162,47 @@ bool wb_ledger_tile_path_parse(const char *path, int *level, uint64_t *n, unsign
 
 /* --- init and open --- */
 
+static int open_named_store(wb_store **out, const char *store, bool create)
+{
+    int rc = wb_store_open_postgresql(out, store, create);
+    if (rc == WB_EEXISTS && create) {
+        /* waybill's schema is there already: a log to join (or another
+         * log, which wb_ledger_init_store refuses) */
+        wb_error_clear();
+        rc = wb_store_open_postgresql(out, store, false);
+    }
+    return rc;
+}
+
+int wb_ledger_open_at(wb_ledger **out, const char *dir, const char *store, unsigned flags)
+{
+    wb_store *st = NULL;
+    int rc;
+
+    if (!store || !*store)
+        return wb_ledger_open_ex(out, dir, flags);
+    if (out)
+        *out = NULL;
+    if ((rc = open_named_store(&st, store, false)) < 0)
+        return rc;
+    return wb_ledger_open_store(out, dir, st, flags);
+}
+
+int wb_ledger_init_at(char **verifier_key_out, const char *dir, const char *origin,
+                      const wb_key *key, const char *store)
+{
+    wb_store *st = NULL;
+    int rc;
+
+    if (!store || !*store)
+        return wb_ledger_init(verifier_key_out, dir, origin, key);
+    if ((rc = open_named_store(&st, store, true)) < 0)
+        return rc;
+    rc = wb_ledger_init_store(verifier_key_out, dir, origin, key, st);
+    wb_store_free(st);
+    return rc;
+}
+
 static int check_absent(const char *dir, const char *name)
 {
     struct stat st;
@@ -601,6 +642,24 @@ out:
     wb_free(path);
     wb_key_free(key);
     wb_ledger_free(ledger);
+    return rc;
+}
+
+int wb_ledger_sync(wb_ledger *ledger)
+{
+    uint64_t size = 0;
+    int rc;
+
+    if (!ledger)
+        return wb_error_set(WB_EINVAL, "ledger: invalid argument");
+    if ((rc = wb_store_size(ledger->store, &size)) < 0)
+        return rc;
+    if (size == ledger->served_size)
+        return 0;
+    if ((rc = lock_ledger(ledger)) < 0)
+        return rc;
+    rc = repair_checkpoint_file(ledger);
+    unlock_ledger(ledger);
     return rc;
 }
 
@@ -1093,8 +1152,7 @@ int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t in
         if (rc == 0)
             rc = end;
     }
-    if (rc < 0 ||
-        (rc = wb_base64_encode(&envelope_b64, NULL, record.data, record.data_len)) < 0)
+    if (rc < 0 || (rc = wb_base64_encode(&envelope_b64, NULL, record.data, record.data_len)) < 0)
         goto out;
     {
         /* serve nothing the store does not back: the bytes must still be

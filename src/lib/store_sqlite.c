@@ -364,8 +364,8 @@ static int sqlite_read_entry(void *impl, wb_store_record *out, uint64_t index)
 
     if (index > INT64_MAX)
         return wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64, s->path, index);
-    rc = cached(s, &stmt,
-                 "SELECT data, leaf_hash, party, time, digest FROM entries WHERE idx = ?1");
+    rc =
+        cached(s, &stmt, "SELECT data, leaf_hash, party, time, digest FROM entries WHERE idx = ?1");
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(stmt, 1, (int64_t)index);
@@ -420,7 +420,7 @@ static int sqlite_read_digests(void *impl, wb_tlog_hash *out, uint64_t first, si
     if (first > INT64_MAX || count > INT64_MAX - first)
         return wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64, s->path, first);
     rc = cached(s, &stmt,
-                 "SELECT idx, digest FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
+                "SELECT idx, digest FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(stmt, 1, (int64_t)first);

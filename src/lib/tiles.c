@@ -32,8 +32,7 @@ int wb_tile_path(char out[WB_TILE_PATH_MAX], int level, uint64_t n, unsigned wid
     size_t count = 0, len, i;
     int w;
 
-    if (level < WB_TILE_ENTRIES || level >= WB_TILE_LEVELS || width == 0 ||
-        width > WB_TILE_WIDTH)
+    if (level < WB_TILE_ENTRIES || level >= WB_TILE_LEVELS || width == 0 || width > WB_TILE_WIDTH)
         return wb_error_set(WB_EINVAL, "tiles: no tile at level %d of width %u", level, width);
     /* 2^64 has 20 digits: at most 7 groups */
     do {
@@ -84,8 +83,8 @@ int wb_tile_read(unsigned char *out, size_t *out_len, wb_store *store, int level
         return 0;
     }
     for (k = 0; k < width; k++) {
-        indexes[k] = wb_tlog_stored_hash_index((unsigned)(WB_TILE_HEIGHT * level),
-                                               n * WB_TILE_WIDTH + k);
+        indexes[k] =
+            wb_tlog_stored_hash_index((unsigned)(WB_TILE_HEIGHT * level), n * WB_TILE_WIDTH + k);
         if (indexes[k] == UINT64_MAX)
             return wb_error_set(WB_EINVAL, "tiles: tile %d/%" PRIu64 " is beyond any tree", level,
                                 n);
@@ -121,10 +120,9 @@ int wb_tiles_open_parent(int dirfd, const char *dir, const char *path, bool crea
             int e = errno;
             if (fd != dirfd)
                 close(fd);
-            return wb_error_set(e == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s/%.*s: %s", dir,
-                                (int)(slash - path), path,
-                                e == ELOOP || e == ENOTDIR ? "not a directory (a symlink?)"
-                                                           : strerror(e));
+            return wb_error_set(
+                e == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s/%.*s: %s", dir, (int)(slash - path), path,
+                e == ELOOP || e == ENOTDIR ? "not a directory (a symlink?)" : strerror(e));
         }
         if (fd != dirfd)
             close(fd);

@@ -89,6 +89,7 @@ typedef struct request {
 
 static struct {
     const char *dir;
+    const char *store; /* --store: a PostgreSQL connection string, or NULL */
     int dir_fd;
     size_t max_body;
     wb_policy *policy;
@@ -251,7 +252,7 @@ static int reader(wb_ledger **out)
     int rc;
 
     if (!ledger) {
-        if ((rc = wb_ledger_open_ex(&ledger, g.dir, WB_LEDGER_OPEN_NO_REPAIR)) < 0)
+        if ((rc = wb_ledger_open_at(&ledger, g.dir, g.store, WB_LEDGER_OPEN_NO_REPAIR)) < 0)
             return rc;
         if (pthread_setspecific(g.reader_key, ledger) != 0) {
             wb_ledger_free(ledger);
@@ -609,10 +610,24 @@ static void *sequencer_main(void *arg)
     (void)arg;
     for (;;) {
         pthread_mutex_lock(&g.mu);
-        while (!g.head && !g.sequencer_exit)
-            pthread_cond_wait(&g.queue_cv, &g.mu);
+        while (!g.head && !g.sequencer_exit) {
+            /* idle for a second: bring this directory's tiles and checkpoint
+             * up to what other servers of a shared store appended */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            if (pthread_cond_timedwait(&g.queue_cv, &g.mu, &until) == ETIMEDOUT && !g.head) {
+                pthread_mutex_unlock(&g.mu);
+                if (wb_ledger_sync(g.writer) < 0)
+                    log_line("sync: %s", wb_error_last());
+                pthread_mutex_lock(&g.mu);
+            }
+        }
         if (!g.head) {
             pthread_mutex_unlock(&g.mu);
+            /* last: serve everything the store holds */
+            if (wb_ledger_sync(g.writer) < 0)
+                log_line("sync: %s", wb_error_last());
             break;
         }
         for (n = 0; g.head && n < WB_LEDGER_MAX_BATCH; n++) {
@@ -812,13 +827,17 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: waybilld --ledger DIR --listen ADDR:PORT --tokens FILE [--policy FILE]\n"
-                 "                [--max-body BYTES] [--threads N] [--max-connections N]\n"
-                 "                [--max-per-ip N] [--log-batches]\n"
-                 "\n"
-                 "Serve the ledger in DIR over HTTP (docs/server.md). ADDR is an IPv4\n"
-                 "address or [IPv6]; PORT 0 picks a free port (logged at start).\n"
-                 "Without --policy, envelopes are logged without checking their signatures.\n");
+    fprintf(
+        out,
+        "usage: waybilld --ledger DIR [--store URL] --listen ADDR:PORT --tokens FILE\n"
+        "                [--policy FILE] [--max-body BYTES] [--threads N] [--max-connections N]\n"
+        "                [--max-per-ip N] [--log-batches]\n"
+        "\n"
+        "Serve the ledger in DIR over HTTP (docs/server.md); with --store its\n"
+        "entries are in that PostgreSQL database (postgresql://...), which several\n"
+        "waybilld, each with its own DIR, may share. ADDR is an IPv4\n"
+        "address or [IPv6]; PORT 0 picks a free port (logged at start).\n"
+        "Without --policy, envelopes are logged without checking their signatures.\n");
 }
 
 static int parse_listen(struct sockaddr_storage *out, socklen_t *out_len, const char *text)
@@ -881,6 +900,7 @@ int main(int argc, char **argv)
 {
     static const struct option options[] = {
         {"ledger", required_argument, NULL, 'l'},
+        {"store", required_argument, NULL, 's'},
         {"listen", required_argument, NULL, 'a'},
         {"tokens", required_argument, NULL, 't'},
         {"policy", required_argument, NULL, 'p'},
@@ -907,6 +927,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'l':
             g.dir = optarg;
+            break;
+        case 's':
+            g.store = optarg;
             break;
         case 'a':
             listen_text = optarg;
@@ -976,7 +999,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "waybilld: %s\n", wb_error_last());
         goto out;
     }
-    if (wb_ledger_open(&g.writer, g.dir) < 0) {
+    if (wb_ledger_open_at(&g.writer, g.dir, g.store, 0) < 0) {
         fprintf(stderr, "waybilld: %s\n", wb_error_last());
         goto out;
     }

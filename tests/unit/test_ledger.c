@@ -744,7 +744,8 @@ static void test_shared_store(void **state)
             wb_ledger *l = NULL;
             wb_store *st = NULL;
             const char *dir = k ? b : a;
-            if (wb_store_open_sqlite(&st, db, false) < 0 || wb_ledger_open_store(&l, dir, st, 0) < 0)
+            if (wb_store_open_sqlite(&st, db, false) < 0 ||
+                wb_ledger_open_store(&l, dir, st, 0) < 0)
                 _exit(2);
             for (int i = 0; i < 30; i++) {
                 size_t len;

@@ -60,11 +60,26 @@ static void test_paths(void **state)
     assert_int_equal(w, 17);
     /* not canonical, or not tiles at all */
     static const char *const bad[] = {
-        "tile/0/x000/001", "tile/0/1",          "tile/0/0001",     "tile/8/000",
-        "tile/00/000",     "tile/0/000.p/0",    "tile/0/000.p/256", "tile/0/000.p/07",
-        "tile/0/000.p",    "tile/0/000/",       "tile/0/x001",     "tile/0/001.p/5/6",
-        "tiles/0/000",     "tile/entries",      "tile/0/x1234/000", "tile/0/0a0",
-        "tile/-1/000",     "tile/0/000.q/5",    "",                "tile//000",
+        "tile/0/x000/001",
+        "tile/0/1",
+        "tile/0/0001",
+        "tile/8/000",
+        "tile/00/000",
+        "tile/0/000.p/0",
+        "tile/0/000.p/256",
+        "tile/0/000.p/07",
+        "tile/0/000.p",
+        "tile/0/000/",
+        "tile/0/x001",
+        "tile/0/001.p/5/6",
+        "tiles/0/000",
+        "tile/entries",
+        "tile/0/x1234/000",
+        "tile/0/0a0",
+        "tile/-1/000",
+        "tile/0/000.q/5",
+        "",
+        "tile//000",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_false(wb_tile_path_parse(bad[i], &level, &n, &w));
@@ -107,7 +122,7 @@ static wb_ledger *make_ledger(const char *name)
 static void append(wb_ledger *ledger, uint64_t first, uint64_t count, size_t batch)
 {
     wb_ledger_input *in = calloc(batch, sizeof(*in));
-    char (*bufs)[96] = calloc(batch, sizeof(*bufs));
+    char(*bufs)[96] = calloc(batch, sizeof(*bufs));
     uint64_t i = 0;
     assert_non_null(in);
     assert_non_null(bufs);
@@ -291,7 +306,8 @@ static void test_audit_strays(void **state)
         wb_ledger_input in;
         char buf[96];
         uint64_t index = UINT64_MAX;
-        snprintf(buf, sizeof(buf), "{\"payload\":\"eA==\",\"payloadType\":\"t\",\"signatures\":[]}");
+        snprintf(buf, sizeof(buf),
+                 "{\"payload\":\"eA==\",\"payloadType\":\"t\",\"signatures\":[]}");
         in.data = buf;
         in.len = strlen(buf);
         in.name = "x";
