@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "oom.h"
 #include "waybill/auth.h"
 
 #define TESTFS_TAG "auth"
@@ -417,7 +418,7 @@ static void test_many_lines(void **state)
 
 /* ---------- allocation failures ---------- */
 
-typedef int (*auth_operation)(const void *arg);
+typedef oom_operation auth_operation;
 
 static int op_generate_line_parse_check(const void *arg)
 {
@@ -472,31 +473,7 @@ static int op_load(const void *arg)
 static void run_with_failing_allocations(auth_operation op, const void *arg, int expected,
                                          const char *what)
 {
-    size_t n, made;
-    int rc;
-
-    for (n = 1; n < 100000; n++) {
-        wb_error_clear();
-        wb_alloc_fail_after(n);
-        rc = op(arg);
-        made = wb_alloc_fail_after(0);
-        if (rc > 0)
-            fail_msg("%s: allocation %zu failing: positive return %d", what, n, rc);
-        if (rc < 0 && wb_error_last()[0] == '\0')
-            fail_msg("%s: allocation %zu failing: %s with no message", what, n, wb_error_name(rc));
-        if (made < n) {
-            if (rc != expected)
-                fail_msg("%s: %s (%s) with no allocation failing, expected %s", what,
-                         wb_error_name(rc), wb_error_last(), wb_error_name(expected));
-            break;
-        }
-        if (rc == 0 && expected != 0)
-            fail_msg("%s: allocation %zu failing: accepted", what, n);
-        if (rc != WB_ENOMEM && rc != expected)
-            fail_msg("%s: allocation %zu failing: %s (%s)", what, n, wb_error_name(rc),
-                     wb_error_last());
-    }
-    assert_true(n > 1);
+    run_with_failing_allocations_ex(op, arg, expected, what, true);
 }
 
 static void test_out_of_memory(void **state)

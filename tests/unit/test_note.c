@@ -30,6 +30,7 @@
 #include <openssl/crypto.h>
 
 #include "internal.h"
+#include "oom.h"
 #include "waybill/note.h"
 
 #define EM_DASH "\xe2\x80\x94"
@@ -1039,7 +1040,7 @@ static void test_cosignature(void **state)
 
 /* --- allocation failures --- */
 
-typedef int (*note_operation)(const void *arg);
+typedef oom_operation note_operation;
 
 typedef struct {
     const char *msg;
@@ -1109,28 +1110,7 @@ static int op_sign_all(const void *arg)
 static void run_with_failing_allocations(note_operation op, const void *arg, int expected,
                                          const char *what)
 {
-    size_t n, made;
-    int rc;
-
-    for (n = 1; n < 100000; n++) {
-        wb_error_clear();
-        wb_alloc_fail_after(n);
-        rc = op(arg);
-        made = wb_alloc_fail_after(0);
-        if (rc > 0)
-            fail_msg("%s: allocation %zu failing: positive return %d", what, n, rc);
-        if (rc < 0 && wb_error_last()[0] == '\0')
-            fail_msg("%s: allocation %zu failing: %s with no message", what, n, wb_error_name(rc));
-        if (made < n) {
-            if (rc != expected)
-                fail_msg("%s: %s (%s) with no allocation failing, expected %s", what,
-                         wb_error_name(rc), wb_error_last(), wb_error_name(expected));
-            break;
-        }
-        if (rc == 0 && expected != 0)
-            fail_msg("%s: allocation %zu failing: accepted", what, n);
-    }
-    assert_true(n > 1);
+    run_with_failing_allocations_ex(op, arg, expected, what, false);
 }
 
 static void test_out_of_memory(void **state)
