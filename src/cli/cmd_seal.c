@@ -90,7 +90,7 @@ static int append_to_ledger(uint64_t *index, char **bundle_path, const char *dir
                             const char *waybill_path)
 {
     wb_ledger *ledger = NULL;
-    wb_ledger_input input;
+    wb_ledger_input input = {0};
     char *bytes = NULL;
     size_t len = 0;
     int rc;

@@ -335,7 +335,7 @@ static void test_bad_envelope_appends_nothing(void **state)
 {
     const char *dir;
     wb_ledger *ledger = NULL;
-    wb_ledger_input in[2];
+    wb_ledger_input in[2] = {{0}};
     char *good;
     uint64_t size = 9;
 

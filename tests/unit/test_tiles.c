@@ -303,7 +303,7 @@ static void test_audit_strays(void **state)
     /* appending past 256 would write tile/1/: refused, not followed */
     wb_error_clear();
     {
-        wb_ledger_input in;
+        wb_ledger_input in = {0};
         char buf[96];
         uint64_t index = UINT64_MAX;
         snprintf(buf, sizeof(buf),
