@@ -17,7 +17,10 @@ envelopes to both servers at once. Then:
     RFC 9162 verifier).
 Prints TAP.
 """
-import base64, hashlib, http.client, json, os, re, signal, subprocess, sys, tempfile, threading, time
+import base64, hashlib, http.client, json, os, signal, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ["WAYBILL"]
 WAYBILLD = os.environ["WAYBILLD"]
@@ -68,17 +71,8 @@ def verify_consistency(m, n, proof, old_root, new_root):  # RFC 9162 2.1.4.2
 
 
 def start(d, ledger, tokens, log):
-    p = subprocess.Popen([WAYBILLD, "--ledger", ledger, "--store", PG, "--listen", "127.0.0.1:0",
-                          "--tokens", tokens, "--threads", "2"], stdout=subprocess.DEVNULL,
-                         stderr=open(log, "w"))
-    for _ in range(200):
-        m = re.search(r"\(port (\d+)\)", open(log).read())
-        if m:
-            return p, int(m.group(1))
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("waybilld did not start: " + open(log).read())
+    return start_waybilld(WAYBILLD, ["--ledger", ledger, "--store", PG, "--tokens", tokens,
+                                     "--threads", "2"], log)
 
 
 def main():

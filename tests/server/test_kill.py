@@ -13,7 +13,10 @@ envelopes on keep-alive connections, SIGKILL the server after a random
     up to date and was stopped) finds the log whole.
 Prints TAP.
 """
-import http.client, json, os, random, re, signal, subprocess, sys, tempfile, threading, time
+import http.client, json, os, random, signal, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ["WAYBILL"]
 WAYBILLD = os.environ["WAYBILLD"]
@@ -35,16 +38,7 @@ def run(*args, check=True):
 
 
 def start(log):
-    p = subprocess.Popen([WAYBILLD, "--ledger", "L", "--listen", "127.0.0.1:0", "--tokens", "tokens",
-                          "--threads", "2"], stdout=subprocess.DEVNULL, stderr=open(log, "w"))
-    for _ in range(200):
-        m = re.search(r"\(port (\d+)\)", open(log).read())
-        if m:
-            return p, int(m.group(1))
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("waybilld did not start: " + open(log).read())
+    return start_waybilld(WAYBILLD, ["--ledger", "L", "--tokens", "tokens", "--threads", "2"], log)
 
 
 def main():

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "expect.h"
 #include "oom.h"
 #include "waybill/auth.h"
 
@@ -29,15 +30,6 @@
 #define HASH_B                                                                                     \
     "sha256:"                                                                                      \
     "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
-
-static void expect_error(int rc, int expected, const char *needle)
-{
-    if (rc != expected)
-        fail_msg("%s (%s), expected %s", wb_error_name(rc), wb_error_last(),
-                 wb_error_name(expected));
-    if (needle && !strstr(wb_error_last(), needle))
-        fail_msg("message \"%s\" lacks \"%s\"", wb_error_last(), needle);
-}
 
 static wb_tokens *parse_ok(const char *text)
 {

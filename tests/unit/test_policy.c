@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "expect.h"
 #include "oom.h"
 #include "waybill/policy.h"
 
@@ -73,15 +74,6 @@ static int teardown(void **state)
     for (i = 0; i < N_KEYS; i++)
         wb_key_free(keys[i]);
     return remove_base_dir(state);
-}
-
-static void expect_error(int rc, int expected, const char *needle)
-{
-    if (rc != expected)
-        fail_msg("%s (%s), expected %s", wb_error_name(rc), wb_error_last(),
-                 wb_error_name(expected));
-    if (needle && !strstr(wb_error_last(), needle))
-        fail_msg("message \"%s\" lacks \"%s\"", wb_error_last(), needle);
 }
 
 static wb_policy *policy_of(const char *text)
