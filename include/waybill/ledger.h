@@ -148,6 +148,24 @@ WB_EXTERN wb_store *wb_ledger_store(wb_ledger *ledger);
 WB_EXTERN int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger,
                                const wb_ledger_input *envelopes, size_t n, const char *party);
 
+/* An envelope made ready for appending: parsed, its subjects extracted for
+ * the index, its entry and leaf hashes computed. wb_ledger_append() does
+ * this itself; a server prepares each submission on the thread that
+ * received it (where it also checks the envelope against its policy) and
+ * hands its one writer only what is left. It borrows input->data,
+ * input->name and input->party, which must outlive it. The same failures
+ * as wb_ledger_append() for one envelope. */
+typedef struct wb_ledger_prepared wb_ledger_prepared;
+WB_EXTERN int wb_ledger_prepare(wb_ledger_prepared **out, const wb_ledger_input *input);
+/* The parsed envelope, owned by `prepared`. */
+WB_EXTERN const wb_envelope *wb_ledger_prepared_envelope(const wb_ledger_prepared *prepared);
+WB_EXTERN void wb_ledger_prepared_free(wb_ledger_prepared *prepared);
+
+/* wb_ledger_append() of prepared envelopes (the `party` of each comes from
+ * its input). The entries stay the caller's. */
+WB_EXTERN int wb_ledger_append_prepared(uint64_t *indexes_out, wb_ledger *ledger,
+                                        wb_ledger_prepared *const *entries, size_t n);
+
 /* Bring the served files (tiles, entry bundles, checkpoint) up to the
  * store's latest checkpoint, after checking it (signature, size, root) as
  * wb_ledger_open() does: for a directory over a shared store that others

@@ -782,10 +782,75 @@ out:
     return rc;
 }
 
-typedef struct {
+struct wb_ledger_prepared {
+    wb_envelope *env;
+    wb_store_entry entry; /* data and party borrowed from the input */
     char (*subjects)[WB_STORE_DIGEST_HEX_SIZE];
     const char **subject_ptrs;
-} entry_subjects;
+};
+
+void wb_ledger_prepared_free(wb_ledger_prepared *p)
+{
+    if (!p)
+        return;
+    wb_envelope_free(p->env);
+    wb_free(p->subjects);
+    wb_free(p->subject_ptrs);
+    wb_free(p);
+}
+
+const wb_envelope *wb_ledger_prepared_envelope(const wb_ledger_prepared *p)
+{
+    return p ? p->env : NULL;
+}
+
+int wb_ledger_prepare(wb_ledger_prepared **out, const wb_ledger_input *input)
+{
+    wb_ledger_prepared *p = NULL;
+    const char *name;
+    size_t count = 0, j;
+    int rc;
+
+    if (!out || !input)
+        return wb_error_set(WB_EINVAL, "ledger: prepare: invalid argument");
+    *out = NULL;
+    name = input->name ? input->name : "envelope";
+    if (!input->data && input->len)
+        return wb_error_set(WB_EINVAL, "ledger: append: %s: no data", name);
+    if (input->len > WB_STORE_MAX_ENTRY_SIZE)
+        return wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than a ledger entry's %zu", name,
+                            input->len, WB_STORE_MAX_ENTRY_SIZE);
+    if (!(p = wb_calloc(1, sizeof(*p))))
+        return wb_error_set(WB_ENOMEM, "ledger: out of memory");
+    rc = wb_envelope_parse(&p->env, input->data, input->len, name);
+    if (rc < 0) {
+        wb_error_prefix(rc, "not appended (nothing was): ");
+        goto out;
+    }
+    if ((rc = statement_subjects(&p->subjects, &count, p->env)) < 0)
+        goto out;
+    if (count) {
+        if (!(p->subject_ptrs = wb_calloc(count, sizeof(char *)))) {
+            rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
+            goto out;
+        }
+        for (j = 0; j < count; j++)
+            p->subject_ptrs[j] = p->subjects[j];
+    }
+    p->entry.data = input->data;
+    p->entry.data_len = input->len;
+    p->entry.party = input->party;
+    p->entry.subjects = p->subject_ptrs;
+    p->entry.n_subjects = count;
+    if ((rc = wb_ledger_entry_hash(&p->entry.digest, &p->entry.leaf_hash, input->data,
+                                   input->len)) < 0)
+        goto out;
+    *out = p;
+    p = NULL;
+out:
+    wb_ledger_prepared_free(p);
+    return rc;
+}
 
 /* Sequence a prepared batch at the store's current size: its stored
  * hashes, the new root and signed checkpoint, then the store's one atomic
@@ -863,67 +928,58 @@ out:
 int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_input *envelopes,
                      size_t n, const char *party)
 {
-    wb_store_entry *entries = NULL;
-    entry_subjects *subjects = NULL;
-    batch_hashes b = {0};
-    char *note = NULL;
-    size_t note_len = 0, i, j, count;
-    uint64_t size = 0, from;
-    bool locked = false;
-    int64_t now = (int64_t)time(NULL);
-    int rc, attempt;
+    wb_ledger_prepared **prepared = NULL;
+    size_t i;
+    int rc = 0;
 
     if (!ledger || !envelopes || n == 0)
         return wb_error_set(WB_EINVAL, "ledger: append: invalid argument");
     if (n > WB_LEDGER_MAX_BATCH)
         return wb_error_set(WB_ELIMIT, "ledger: %zu envelopes in one batch; at most %d", n,
                             WB_LEDGER_MAX_BATCH);
-    entries = wb_calloc(n, sizeof(*entries));
-    subjects = wb_calloc(n, sizeof(*subjects));
-    if (!entries || !subjects) {
-        rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
-        goto out;
-    }
+    if (!(prepared = wb_calloc(n, sizeof(*prepared))))
+        return wb_error_set(WB_ENOMEM, "ledger: out of memory");
     /* parse and hash everything before taking the lock */
+    for (i = 0; i < n && rc == 0; i++) {
+        wb_ledger_input input = envelopes[i];
+        if (!input.party)
+            input.party = party;
+        rc = wb_ledger_prepare(&prepared[i], &input);
+    }
+    if (rc == 0)
+        rc = wb_ledger_append_prepared(indexes_out, ledger, prepared, n);
+    for (i = 0; i < n; i++)
+        wb_ledger_prepared_free(prepared[i]);
+    wb_free(prepared);
+    return rc;
+}
+
+int wb_ledger_append_prepared(uint64_t *indexes_out, wb_ledger *ledger,
+                              wb_ledger_prepared *const *prepared, size_t n)
+{
+    wb_store_entry *entries = NULL;
+    batch_hashes b = {0};
+    char *note = NULL;
+    size_t note_len = 0, i;
+    uint64_t size = 0, from;
+    bool locked = false;
+    int64_t now = (int64_t)time(NULL);
+    int rc, attempt;
+
+    if (!ledger || !prepared || n == 0)
+        return wb_error_set(WB_EINVAL, "ledger: append: invalid argument");
+    if (n > WB_LEDGER_MAX_BATCH)
+        return wb_error_set(WB_ELIMIT, "ledger: %zu envelopes in one batch; at most %d", n,
+                            WB_LEDGER_MAX_BATCH);
+    if (!(entries = wb_calloc(n, sizeof(*entries))))
+        return wb_error_set(WB_ENOMEM, "ledger: out of memory");
     for (i = 0; i < n; i++) {
-        const char *name = envelopes[i].name ? envelopes[i].name : "envelope";
-        wb_envelope *env = NULL;
-        if (!envelopes[i].data && envelopes[i].len) {
-            rc = wb_error_set(WB_EINVAL, "ledger: append: %s: no data", name);
+        if (!prepared[i]) {
+            rc = wb_error_set(WB_EINVAL, "ledger: append: entry %zu was not prepared", i);
             goto out;
         }
-        if (envelopes[i].len > WB_STORE_MAX_ENTRY_SIZE) {
-            rc = wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than a ledger entry's %zu", name,
-                              envelopes[i].len, WB_STORE_MAX_ENTRY_SIZE);
-            goto out;
-        }
-        rc = wb_envelope_parse(&env, envelopes[i].data, envelopes[i].len, name);
-        if (rc < 0) {
-            wb_error_prefix(rc, "not appended (nothing was): ");
-            goto out;
-        }
-        rc = statement_subjects(&subjects[i].subjects, &count, env);
-        wb_envelope_free(env);
-        if (rc < 0)
-            goto out;
-        if (count) {
-            subjects[i].subject_ptrs = wb_calloc(count, sizeof(char *));
-            if (!subjects[i].subject_ptrs) {
-                rc = wb_error_set(WB_ENOMEM, "ledger: out of memory");
-                goto out;
-            }
-            for (j = 0; j < count; j++)
-                subjects[i].subject_ptrs[j] = subjects[i].subjects[j];
-        }
-        entries[i].data = envelopes[i].data;
-        entries[i].data_len = envelopes[i].len;
-        entries[i].party = envelopes[i].party ? envelopes[i].party : party;
+        entries[i] = prepared[i]->entry;
         entries[i].time = now;
-        entries[i].subjects = subjects[i].subject_ptrs;
-        entries[i].n_subjects = count;
-        if ((rc = wb_ledger_entry_hash(&entries[i].digest, &entries[i].leaf_hash, envelopes[i].data,
-                                       envelopes[i].len)) < 0)
-            goto out;
     }
     if ((rc = lock_ledger(ledger)) < 0)
         goto out;
@@ -971,11 +1027,6 @@ int wb_ledger_append(uint64_t *indexes_out, wb_ledger *ledger, const wb_ledger_i
 out:
     if (locked)
         unlock_ledger(ledger);
-    for (i = 0; subjects && i < n; i++) {
-        wb_free(subjects[i].subjects);
-        wb_free(subjects[i].subject_ptrs);
-    }
-    wb_free(subjects);
     wb_free(entries);
     wb_free(b.hashes);
     wb_free(note);

@@ -60,9 +60,9 @@
 #define CONNECTION_MEMORY_MAX ((size_t)64 << 10) /* bounds the request headers */
 
 typedef struct submission {
-    const unsigned char *data; /* the request's body, borrowed */
-    size_t len;
-    const char *party;
+    /* the request's body, parsed and hashed on the connection's thread
+     * (wb_ledger_prepare()), so that the sequencer only sequences */
+    wb_ledger_prepared *prepared;
     struct MHD_Connection *conn;
     struct submission *next;
     /* filled in by the sequencer before it resumes the connection */
@@ -486,33 +486,29 @@ static enum MHD_Result start_submit(struct MHD_Connection *conn, request *req)
  * the sequencer, with the connection suspended until it has an answer. */
 static enum MHD_Result finish_submit(struct MHD_Connection *conn, request *req)
 {
-    wb_envelope *env = NULL;
+    wb_ledger_input input = {
+        .data = req->body,
+        .len = req->body_len,
+        .name = "request body",
+        .party = req->party[0] ? req->party : NULL,
+    };
     char *who = NULL;
     int rc;
 
-    rc = wb_envelope_parse(&env, (const char *)req->body, req->body_len, "request body");
-    if (rc < 0)
+    rc = wb_ledger_prepare(&req->sub.prepared, &input);
+    if (rc == WB_EFORMAT || rc == WB_ELIMIT)
         return send_error(conn, req, 400, "bad_envelope", wb_error_last(), NULL, NULL);
+    if (rc < 0)
+        return send_lib_error(conn, req, rc);
     if (g.policy) {
-        rc = wb_policy_check(&who, g.policy, env);
+        rc = wb_policy_check(&who, g.policy, wb_ledger_prepared_envelope(req->sub.prepared));
         wb_free(who);
-        if (rc == WB_EVERIFY) {
-            wb_envelope_free(env);
+        if (rc == WB_EVERIFY)
             return send_error(conn, req, 403, "policy", wb_error_last(), NULL, NULL);
-        }
-        if (rc < 0) {
-            wb_envelope_free(env);
+        if (rc < 0)
             return send_lib_error(conn, req, rc);
-        }
     }
-    wb_envelope_free(env);
-
-    req->sub = (submission){
-        .data = req->body,
-        .len = req->body_len,
-        .party = req->party,
-        .conn = conn,
-    };
+    req->sub.conn = conn;
     pthread_mutex_lock(&g.mu);
     if (g.stopping || g.queued >= QUEUE_MAX) {
         bool stopping = g.stopping;
@@ -570,19 +566,17 @@ static enum MHD_Result answer_submit(struct MHD_Connection *conn, request *req)
 
 /* Append `n` submissions in one batch (each with its party) and record
  * the outcome in each. */
-static void append_group(submission **subs, size_t n, wb_ledger_input *inputs, uint64_t *indexes)
+static void append_group(submission **subs, size_t n, wb_ledger_prepared **entries,
+                         uint64_t *indexes)
 {
     size_t i;
     int rc;
 
     for (i = 0; i < n; i++) {
-        inputs[i] = (wb_ledger_input){.data = subs[i]->data,
-                                      .len = subs[i]->len,
-                                      .name = "body",
-                                      .party = subs[i]->party[0] ? subs[i]->party : NULL};
+        entries[i] = subs[i]->prepared;
         indexes[i] = UINT64_MAX;
     }
-    rc = wb_ledger_append(indexes, g.writer, inputs, n, NULL);
+    rc = wb_ledger_append_prepared(indexes, g.writer, entries, n);
     /* WB_EIO with the indexes filled: durable, only the files lag */
     if (rc < 0 && !(rc == WB_EIO && indexes[0] != UINT64_MAX)) {
         log_line("append of %zu entries failed: %s", n, wb_error_last());
@@ -603,7 +597,7 @@ static void append_group(submission **subs, size_t n, wb_ledger_input *inputs, u
 static void *sequencer_main(void *arg)
 {
     submission **batch = calloc(WB_LEDGER_MAX_BATCH, sizeof(*batch));
-    wb_ledger_input *inputs = calloc(WB_LEDGER_MAX_BATCH, sizeof(*inputs));
+    wb_ledger_prepared **entries = calloc(WB_LEDGER_MAX_BATCH, sizeof(*entries));
     uint64_t *indexes = calloc(WB_LEDGER_MAX_BATCH, sizeof(*indexes));
     size_t n, i;
 
@@ -640,7 +634,7 @@ static void *sequencer_main(void *arg)
         g.queued -= n;
         pthread_mutex_unlock(&g.mu);
 
-        if (!batch || !inputs || !indexes) {
+        if (!batch || !entries || !indexes) {
             for (i = 0; i < n; i++) {
                 batch[i]->ok = false;
                 snprintf(batch[i]->error, sizeof(batch[i]->error), "not appended: out of memory");
@@ -649,7 +643,7 @@ static void *sequencer_main(void *arg)
             /* one append (one transaction, one durability barrier) for all */
             struct timespec t0;
             clock_gettime(CLOCK_MONOTONIC, &t0);
-            append_group(batch, n, inputs, indexes);
+            append_group(batch, n, entries, indexes);
             if (g.log_batches)
                 log_line("batch %zu in %.1fms", n, ms_since(&t0));
         }
@@ -657,7 +651,7 @@ static void *sequencer_main(void *arg)
             MHD_resume_connection(batch[i]->conn);
     }
     free(batch);
-    free(inputs);
+    free(entries);
     free(indexes);
     return NULL;
 }
@@ -808,6 +802,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             pthread_cond_broadcast(&g.idle_cv);
         pthread_mutex_unlock(&g.mu);
     }
+    wb_ledger_prepared_free(req->sub.prepared);
     free(req->body);
     free(req);
     *con_cls = NULL;
