@@ -45,7 +45,7 @@ for ((i = 0; i < nenv; i++)); do
         --out env/$i.json st.json >/dev/null 2>&1
 done
 
-"$waybilld" --ledger ledger --listen 127.0.0.1:0 --tokens tokens --policy policy.json \
+"$waybilld" --ledger ledger --listen 127.0.0.1:0 --tokens tokens --policy policy.json ${WAYBILLD_ARGS:-} \
     2>server.log &
 server=$!
 port=

@@ -3,7 +3,7 @@
 #
 # An appender runs `waybill log add --json` again and again on fresh, distinct
 # envelopes (small batches), and is killed with SIGKILL after a random delay
-# of 0-200 ms; then the ledger is opened again (`waybill log checkpoint`) and
+# of 0-150 ms; then the ledger is opened again (`waybill log checkpoint`) and
 # checked, ROUNDS times (default 60). After each kill, checker.py checks:
 #   - every append that had returned (its `add` printed its JSON and exited 0
 #     before the kill), in this round or any earlier one, is still at the
@@ -27,7 +27,7 @@
 set -u
 waybill=${WAYBILL:?WAYBILL must name the waybill binary}
 rounds=${1:-${CRASH_ROUNDS:-60}}
-per_round=40 # envelopes made per round
+per_round=60 # envelopes made per round: enough that most rounds are cut short
 batch=4      # envelopes per `log add`
 work=$(mktemp -d)
 appender=
@@ -206,7 +206,7 @@ for r in $(seq 1 "$rounds"); do
         done
     ) &
     appender=$!
-    sleep "$(printf '0.%03d' $((RANDOM % 200)))"
+    sleep "$(printf '0.%03d' $((RANDOM % 150)))"
     if kill -0 "$appender" 2>/dev/null; then
         # the `log add` child first (by parent id: only what this script started), then the loop
         # stop the loop so it forks nothing new, kill its `log add` child (by
