@@ -225,8 +225,8 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, request *req, uns
 }
 
 /* A library failure: 404 for what does not exist, 400 for arguments the
- * library refuses (an index beyond the size), 500 otherwise (logged, and
- * the detail is not shown). */
+ * library refuses (an index beyond the size), 503 when the store cannot be
+ * reached, 500 otherwise (logged, and the detail is not shown). */
 static enum MHD_Result send_lib_error(struct MHD_Connection *conn, request *req, int rc)
 {
     if (rc == WB_ENOTFOUND)
@@ -234,6 +234,11 @@ static enum MHD_Result send_lib_error(struct MHD_Connection *conn, request *req,
     if (rc == WB_EINVAL || rc == WB_ELIMIT)
         return send_error(conn, req, 400, "bad_request", wb_error_last(), NULL, NULL);
     log_line("%s %s: %s (%s)", req->method, req->path, wb_error_last(), wb_error_name(rc));
+    /* the store out of reach (a PostgreSQL restart, a full disk): try again */
+    if (rc == WB_EIO)
+        return send_error(conn, req, 503, "unavailable",
+                          "the log's store cannot be reached; see the server's log", "Retry-After",
+                          "1");
     return send_error(conn, req, 500, "internal", "the server could not answer; see its log", NULL,
                       NULL);
 }

@@ -4,7 +4,8 @@
 # Makes a cluster in a fresh temporary directory (initdb), starts it
 # listening only on 127.0.0.1 on a free private port, with its unix socket
 # in that directory and fsync on, creates the database waybill_test, exports
-# WB_TEST_PG=postgresql://... naming it, runs CMD and passes on its status.
+# WB_TEST_PG=postgresql://... naming it (and WB_TEST_PG_DATA, WB_TEST_PG_USER
+# and PG_BIN, to stop and start it), runs CMD and passes on its status.
 # The cluster is stopped and the directory removed on exit, whatever
 # happens. PostgreSQL refuses to run as root, so as root the server runs as
 # the `postgres` system user (runuser); otherwise as the current user.
@@ -87,5 +88,10 @@ as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt \
     -c "CREATE DATABASE waybill_test" >/dev/null
 
 WB_TEST_PG="postgresql://postgres@127.0.0.1:$port/waybill_test"
-export WB_TEST_PG
+# for tests that stop and start the server (tests/pg/test_pg_restart.py):
+# `[runuser -u postgres --] $PG_BIN/pg_ctl -D $WB_TEST_PG_DATA ...`
+WB_TEST_PG_DATA="$dir/data"
+WB_TEST_PG_USER=
+[ "$(id -u)" -eq 0 ] && WB_TEST_PG_USER=postgres
+export WB_TEST_PG WB_TEST_PG_DATA WB_TEST_PG_USER PG_BIN
 "$@"
