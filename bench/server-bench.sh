@@ -10,6 +10,10 @@
 #
 # BUILD_DIR holds src/cli/waybill and src/server/waybilld. Client and server
 # share the machine's cores (2 here): the figure is for both together.
+# With WB_BENCH_STORE set to a libpq connection string, the ledger's entries
+# go to that PostgreSQL database instead of SQLite (make bench starts a
+# throwaway one with tests/pg/with-postgres.sh); WAYBILLD_ARGS adds server
+# options (e.g. --log-batches).
 set -euo pipefail
 build=$(readlink -f "${1:?usage: server-bench.sh BUILD_DIR [CONNECTIONS] [SECONDS] [ENVELOPES]}")
 conns=${2:-64}
@@ -29,7 +33,9 @@ cd "$work"
 
 "$waybill" keygen --out log >/dev/null 2>&1
 "$waybill" keygen --out release >/dev/null 2>&1
-"$waybill" log init --ledger ledger --origin bench.example/log --key log.key >log.vkey
+store_args=()
+[ -n "${WB_BENCH_STORE:-}" ] && store_args=(--store "$WB_BENCH_STORE")
+"$waybill" log init --ledger ledger --origin bench.example/log --key log.key "${store_args[@]}" >log.vkey
 "$waybill" token new --party bench --roles submit >token.txt
 token=$(sed -n 1p token.txt)
 sed -n 2p token.txt >tokens
@@ -45,7 +51,7 @@ for ((i = 0; i < nenv; i++)); do
         --out env/$i.json st.json >/dev/null 2>&1
 done
 
-"$waybilld" --ledger ledger --listen 127.0.0.1:0 --tokens tokens --policy policy.json ${WAYBILLD_ARGS:-} \
+"$waybilld" --ledger ledger "${store_args[@]}" --listen 127.0.0.1:0 --tokens tokens --policy policy.json ${WAYBILLD_ARGS:-} \
     2>server.log &
 server=$!
 port=
@@ -82,7 +88,7 @@ done = function(summary, latency, requests)
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
-echo "server bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $conns connections, ${seconds}s, policy-verified submissions"
+echo "server bench: ${WB_BENCH_STORE:+PostgreSQL store, }$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $conns connections, ${seconds}s, policy-verified submissions"
 wrk -t2 -c"$conns" -d"${seconds}s" --timeout 10s --latency -s post.lua "http://127.0.0.1:$port" | tee wrk.out
 kill -TERM "$server"
 wait "$server" || true
@@ -97,4 +103,4 @@ echo "latency_p50 $p50"
 echo "latency_p99 $p99"
 echo "non_201 ${non2xx:-0}"
 echo "log_size $size"
-"$waybill" log audit --ledger ledger | tail -1
+"$waybill" log audit --ledger ledger "${store_args[@]}" | tail -1

@@ -55,12 +55,22 @@
 #define OID_BYTEA      17
 #define OID_INT8       20
 #define OID_TEXT       25
-#define OID_INT8_ARRAY 1016
+#define OID_INT8_ARRAY  1016
+#define OID_BYTEA_ARRAY 1001
+#define OID_TEXT_ARRAY  1009
+
+#define PREPARED_MAX 32
 
 typedef struct {
     PGconn *conn;
     char *label;  /* "postgresql db@host:port" for messages (no password) */
     bool in_read; /* a read snapshot (read_begin) is open */
+    /* statements prepared on this connection, known by the address of their
+     * SQL (a string constant): the server parses and plans each once, not
+     * on every call (that was most of a served bundle's database time).
+     * Forgotten when the connection is reset, as the server forgets them. */
+    const char *prepared[PREPARED_MAX];
+    unsigned n_prepared;
 } pg_store;
 
 /* --- parameters and results --- */
@@ -108,6 +118,72 @@ static int64_t get_int8(const PGresult *res, int row, int col)
     return (int64_t)be64toh(be);
 }
 
+/* A one-dimensional array parameter in PostgreSQL's binary form (array_send:
+ * ndim, has-nulls flag, element type, then the length and lower bound of
+ * the dimension; each element its length, -1 for NULL, and its bytes), so
+ * that a whole batch goes in with one statement per table (unnest) instead
+ * of one round trip per row. */
+typedef struct {
+    wb_buf buf;
+    size_t count_at; /* offset of the dimension's length */
+    uint32_t count;
+    bool has_null;
+} pg_array;
+
+static void put_be32(wb_buf *buf, uint32_t v)
+{
+    uint32_t be = htobe32(v);
+    wb_buf_append(buf, &be, 4);
+}
+
+static void array_start(pg_array *a, Oid element)
+{
+    memset(a, 0, sizeof(*a));
+    put_be32(&a->buf, 1);
+    put_be32(&a->buf, 0); /* has-nulls, patched in array_param() */
+    put_be32(&a->buf, element);
+    a->count_at = a->buf.len;
+    put_be32(&a->buf, 0); /* the length, patched in array_param() */
+    put_be32(&a->buf, 1);
+}
+
+/* An element of `len` bytes (len <= INT32_MAX, checked by the caller);
+ * NULL `data` is SQL NULL. */
+static void array_add(pg_array *a, const void *data, size_t len)
+{
+    if (!data) {
+        put_be32(&a->buf, UINT32_MAX);
+        a->has_null = true;
+    } else {
+        put_be32(&a->buf, (uint32_t)len);
+        wb_buf_append(&a->buf, len ? data : "", len);
+    }
+    a->count++;
+}
+
+static void array_add_int8(pg_array *a, int64_t value)
+{
+    uint64_t be = htobe64((uint64_t)value);
+    array_add(a, &be, 8);
+}
+
+/* Add the finished array as the next parameter; fails when an append to
+ * it failed or it outgrew what a parameter can hold. */
+static int array_param(pg_params *p, pg_array *a, Oid array_type, const char *label)
+{
+    uint32_t be;
+    if (a->buf.failed)
+        return wb_error_set(WB_ENOMEM, "%s: out of memory", label);
+    if (a->buf.len > INT_MAX)
+        return wb_error_set(WB_ELIMIT, "%s: a batch of %zu bytes", label, a->buf.len);
+    be = htobe32(a->has_null ? 1 : 0);
+    memcpy(a->buf.data + 4, &be, 4);
+    be = htobe32(a->count);
+    memcpy(a->buf.data + a->count_at, &be, 4);
+    param_bytes(p, array_type, a->buf.data, a->buf.len);
+    return 0;
+}
+
 /* The server's or libpq's message without its trailing newline. */
 static const char *pg_message(pg_store *s, const PGresult *res)
 {
@@ -139,10 +215,32 @@ static int run(pg_store *s, PGresult **out, const char *sql, const pg_params *p,
     PGresult *res;
     int rc = 0;
 
+    unsigned i;
+    char name[16];
+
     if (out)
         *out = NULL;
-    res = PQexecParams(s->conn, sql, p ? p->n : 0, p ? p->types : NULL, p ? p->values : NULL,
-                       p ? p->lengths : NULL, p ? p->formats : NULL, 1);
+    for (i = 0; i < s->n_prepared && s->prepared[i] != sql; i++)
+        ;
+    if (i == s->n_prepared && i < PREPARED_MAX) {
+        snprintf(name, sizeof(name), "wb%u", i);
+        res = PQprepare(s->conn, name, sql, p ? p->n : 0, p ? p->types : NULL);
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+            rc = pg_error(s, res, what);
+            PQclear(res);
+            return rc;
+        }
+        PQclear(res);
+        s->prepared[s->n_prepared++] = sql;
+    }
+    if (i < s->n_prepared) {
+        snprintf(name, sizeof(name), "wb%u", i);
+        res = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->values : NULL,
+                             p ? p->lengths : NULL, p ? p->formats : NULL, 1);
+    } else {
+        res = PQexecParams(s->conn, sql, p ? p->n : 0, p ? p->types : NULL,
+                           p ? p->values : NULL, p ? p->lengths : NULL, p ? p->formats : NULL, 1);
+    }
     if (!res || PQresultStatus(res) != want) {
         rc = pg_error(s, res, what);
         PQclear(res);
@@ -198,6 +296,7 @@ static int pg_ready(pg_store *s)
     if (PQstatus(s->conn) == CONNECTION_OK)
         return 0;
     s->in_read = false;
+    s->n_prepared = 0;
     PQreset(s->conn);
     if (PQstatus(s->conn) != CONNECTION_OK)
         return wb_error_set(WB_EIO, "%s: connection lost, and reconnecting failed: %s", s->label,
@@ -372,44 +471,88 @@ static int pg_append(void *impl, const wb_store_batch *batch)
             s->label, n_hashes, size, first_hash);
         goto out;
     }
-    for (i = 0; i < batch->n_entries; i++) {
-        const wb_store_entry *e = &batch->entries[i];
-        int64_t idx = (int64_t)(batch->first_index + i);
-        size_t party_len = e->party ? strlen(e->party) : 0;
-        pg_params p = {0};
+    {
+        /* the batch's rows, one array per column */
+        pg_array col[6], subj_digest, subj_idx, hash_id, hash_value;
+        pg_params p = {0}, q = {0}, h = {0};
+        size_t k, n_subjects = 0;
 
-        if (party_len > INT_MAX) {
-            rc = wb_error_set(WB_ELIMIT, "%s: entry %zu: party name too long", s->label, i);
-            goto out;
+        array_start(&col[0], OID_INT8);
+        array_start(&col[1], OID_BYTEA);
+        array_start(&col[2], OID_BYTEA);
+        array_start(&col[3], OID_TEXT);
+        array_start(&col[4], OID_INT8);
+        array_start(&col[5], OID_BYTEA);
+        array_start(&subj_digest, OID_TEXT);
+        array_start(&subj_idx, OID_INT8);
+        array_start(&hash_id, OID_INT8);
+        array_start(&hash_value, OID_BYTEA);
+        for (i = 0; i < batch->n_entries && rc == 0; i++) {
+            const wb_store_entry *e = &batch->entries[i];
+            int64_t idx = (int64_t)(batch->first_index + i);
+            size_t party_len = e->party ? strlen(e->party) : 0;
+
+            if (party_len > INT_MAX || e->data_len > INT_MAX) {
+                rc = wb_error_set(WB_ELIMIT, "%s: entry %zu is too large", s->label, i);
+                break;
+            }
+            array_add_int8(&col[0], idx);
+            array_add(&col[1], e->data ? (const void *)e->data : "", e->data_len);
+            array_add(&col[2], e->leaf_hash.bytes, WB_TLOG_HASH_LEN);
+            array_add(&col[3], e->party, party_len);
+            array_add_int8(&col[4], e->time);
+            array_add(&col[5], e->digest.bytes, WB_TLOG_HASH_LEN);
+            for (j = 0; j < e->n_subjects; j++) {
+                array_add(&subj_digest, e->subjects[j], 64);
+                array_add_int8(&subj_idx, idx);
+                n_subjects++;
+            }
         }
-        param_int8(&p, idx);
-        param_bytes(&p, OID_BYTEA, e->data, e->data_len);
-        param_bytes(&p, OID_BYTEA, e->leaf_hash.bytes, WB_TLOG_HASH_LEN);
-        param_bytes(&p, OID_TEXT, e->party, party_len);
-        param_int8(&p, e->time);
-        param_bytes(&p, OID_BYTEA, e->digest.bytes, WB_TLOG_HASH_LEN);
-        if ((rc = run(s, NULL,
-                      "INSERT INTO entries(idx, data, leaf_hash, party, time, digest)"
-                      " VALUES($1, $2, $3, $4, $5, $6)",
-                      &p, PGRES_COMMAND_OK, "adding an entry")) < 0)
-            goto out;
-        for (j = 0; j < e->n_subjects; j++) {
-            pg_params q = {0};
-            param_bytes(&q, OID_TEXT, e->subjects[j], 64);
-            param_int8(&q, idx);
-            if ((rc = run(s, NULL,
-                          "INSERT INTO subjects(digest, idx) VALUES($1, $2)"
-                          " ON CONFLICT DO NOTHING",
-                          &q, PGRES_COMMAND_OK, "indexing a subject")) < 0)
-                goto out;
+        for (i = 0; i < batch->n_hashes; i++) {
+            array_add_int8(&hash_id, (int64_t)(first_hash + i));
+            array_add(&hash_value, batch->hashes[i].bytes, WB_TLOG_HASH_LEN);
         }
-    }
-    for (i = 0; i < batch->n_hashes; i++) {
-        pg_params p = {0};
-        param_int8(&p, (int64_t)(first_hash + i));
-        param_bytes(&p, OID_BYTEA, batch->hashes[i].bytes, WB_TLOG_HASH_LEN);
-        if ((rc = run(s, NULL, "INSERT INTO hashes(id, hash) VALUES($1, $2)", &p, PGRES_COMMAND_OK,
-                      "adding a stored hash")) < 0)
+        if (rc == 0)
+            rc = array_param(&p, &col[0], OID_INT8_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&p, &col[1], OID_BYTEA_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&p, &col[2], OID_BYTEA_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&p, &col[3], OID_TEXT_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&p, &col[4], OID_INT8_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&p, &col[5], OID_BYTEA_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&q, &subj_digest, OID_TEXT_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&q, &subj_idx, OID_INT8_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&h, &hash_id, OID_INT8_ARRAY, s->label);
+        if (rc == 0)
+            rc = array_param(&h, &hash_value, OID_BYTEA_ARRAY, s->label);
+        if (rc == 0)
+            rc = run(s, NULL,
+                     "INSERT INTO entries(idx, data, leaf_hash, party, time, digest)"
+                     " SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[],"
+                     " $5::bigint[], $6::bytea[])",
+                     &p, PGRES_COMMAND_OK, "adding the entries");
+        if (rc == 0 && n_subjects)
+            rc = run(s, NULL,
+                     "INSERT INTO subjects(digest, idx) SELECT * FROM unnest($1::text[], $2::bigint[])"
+                     " ON CONFLICT DO NOTHING",
+                     &q, PGRES_COMMAND_OK, "indexing the subjects");
+        if (rc == 0 && batch->n_hashes)
+            rc = run(s, NULL, "INSERT INTO hashes(id, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
+                     &h, PGRES_COMMAND_OK, "adding the stored hashes");
+        for (k = 0; k < 6; k++)
+            wb_buf_free(&col[k].buf);
+        wb_buf_free(&subj_digest.buf);
+        wb_buf_free(&subj_idx.buf);
+        wb_buf_free(&hash_id.buf);
+        wb_buf_free(&hash_value.buf);
+        if (rc < 0)
             goto out;
     }
     {
