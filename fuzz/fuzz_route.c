@@ -10,8 +10,9 @@
  * (with Allow); a tile route names a path that wb_ledger_tile_path_parse()
  * accepts, that is the request path without its '/', under tile/ and
  * without ".."; numbers read back to their exact spelling; a search digest
- * is 64 lower-case hex digits; and wbd_parse_u64() on the whole input
- * either fails or reads back to it.
+ * is 64 lower-case hex digits; the two POST routes are exactly POST
+ * /v1/entries and POST /add-checkpoint; and wbd_parse_u64() on the whole
+ * input either fails or reads back to it.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -129,6 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case WBD_ROUTE_SUBMIT:
         check(strcmp(lines[0], "POST") == 0 && strcmp(lines[1], "/v1/entries") == 0);
+        break;
+    case WBD_ROUTE_ADD_CHECKPOINT:
+        check(strcmp(lines[0], "POST") == 0 && strcmp(lines[1], "/add-checkpoint") == 0);
         break;
     default:
         abort();

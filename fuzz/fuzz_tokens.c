@@ -4,10 +4,12 @@
  * Checks: a refused input leaves no result and says where (the name given,
  * "fuzz"); an accepted one holds exactly one entry per line that is neither
  * blank nor a comment, and parsing it again gives the same count; the token
- * "abc" is found only when the input holds its hash; every line, parsed
- * alone, is accepted too. The input read as role names: when
- * wb_roles_parse() accepts it, the line wb_token_line() writes for those
- * roles parses back to the same roles.
+ * "abc" is found only when the input holds its hash, and the certificate
+ * whose DER hashes to that digest only when the input holds it as a
+ * cert-sha256: line; every line, parsed alone, is accepted too. The input
+ * read as role names: when wb_roles_parse() accepts it, the lines
+ * wb_token_line() and wb_cert_line() write for those roles parse back to
+ * the same roles.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* sha256("abc"), FIPS 180-2 */
 #define ABC_HASH "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC_CERT "cert-" ABC_HASH
+
+static const unsigned char abc_sha256[WB_CERT_DIGEST_LEN] = {
+    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
 
 static size_t token_lines(const uint8_t *data, size_t size)
 {
@@ -102,6 +109,22 @@ static void check_roles(const uint8_t *data, size_t size)
     if (rc < 0 && rc != WB_ENOMEM)
         abort();
     wb_tokens_free(tokens);
+    tokens = NULL;
+    wb_free(line);
+    line = NULL;
+    rc = wb_cert_line(&line, abc_sha256, sizeof(abc_sha256), "party", roles);
+    if (rc == WB_ENOMEM)
+        return;
+    if (rc < 0)
+        abort();
+    rc = wb_tokens_parse(&tokens, line, strlen(line), "line");
+    if (rc == 0 &&
+        (wb_tokens_check_cert(tokens, abc_sha256, sizeof(abc_sha256), NULL, &found) != 0 ||
+         found != roles || wb_tokens_check(tokens, "abc", NULL, NULL) == 0))
+        abort();
+    if (rc < 0 && rc != WB_ENOMEM)
+        abort();
+    wb_tokens_free(tokens);
     wb_free(line);
 }
 
@@ -129,6 +152,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wb_tokens_free(again);
     rc = wb_tokens_check(tokens, "abc", &party, &roles);
     if (rc == 0 && (!party || !*party || roles == 0 || !holds(data, size, ABC_HASH)))
+        abort();
+    if (rc != 0 && rc != WB_ENOTFOUND)
+        abort();
+    rc = wb_tokens_check_cert(tokens, abc_sha256, sizeof(abc_sha256), &party, &roles);
+    if (rc == 0 && (!party || !*party || roles == 0 || !holds(data, size, ABC_CERT)))
         abort();
     if (rc != 0 && rc != WB_ENOTFOUND)
         abort();

@@ -8,8 +8,12 @@
  *     # comments and blank lines are ignored
  *     acme-release submit sha256:<64 hex>
  *     cert-team    witness,admin sha256:<64 hex>
+ *     build-farm   submit cert-sha256:<64 hex>
  *
- * A party may have several lines (several tokens, e.g. during rotation).
+ * A cert-sha256 line names a TLS client certificate (mutual TLS) by the
+ * SHA-256 of its DER encoding, lower-case hex; the server verifies the
+ * certificate's chain, the file says whose it is. A party may have several
+ * lines (several tokens or certificates, e.g. during rotation).
  * Roles: submit (append entries), witness (POST /add-checkpoint), admin.
  */
 #ifndef WAYBILL_AUTH_H
@@ -23,9 +27,11 @@ WB_BEGIN_DECLS
 #define WB_ROLE_WITNESS 2u
 #define WB_ROLE_ADMIN   4u
 
-/* Bound on a tokens file and on a party name. */
+/* Bound on a tokens file and on a party name; the length of a certificate
+ * digest (SHA-256). */
 #define WB_TOKENS_MAX_SIZE ((size_t)4 << 20)
 #define WB_PARTY_MAX       128
+#define WB_CERT_DIGEST_LEN 32
 
 typedef struct wb_tokens wb_tokens;
 
@@ -54,7 +60,22 @@ WB_EXTERN int wb_tokens_parse(wb_tokens **out, const char *text, size_t len, con
 WB_EXTERN int wb_tokens_check(const wb_tokens *tokens, const char *token, const char **party_out,
                               unsigned *roles_out);
 
-/* How many token lines `tokens` holds. */
+/* Look a verified client certificate up by the SHA-256 of its DER
+ * (`len` must be WB_CERT_DIGEST_LEN): 0 with the party (borrowed from
+ * `tokens`) and its roles when a cert-sha256 line names it; WB_ENOTFOUND
+ * otherwise. Only certificate lines are looked at, every one compared in
+ * constant time, whatever matches. The caller must have verified the
+ * certificate (its chain to a trusted CA): this only maps it to a party. */
+WB_EXTERN int wb_tokens_check_cert(const wb_tokens *tokens, const unsigned char *cert_sha256,
+                                   size_t len, const char **party_out, unsigned *roles_out);
+
+/* The tokens-file line "party roles cert-sha256:hex" for the certificate
+ * whose DER has SHA-256 `cert_sha256` (`len` WB_CERT_DIGEST_LEN), without
+ * a newline (wb_free()). WB_EINVAL as wb_token_line(). */
+WB_EXTERN int wb_cert_line(char **out, const unsigned char *cert_sha256, size_t len,
+                           const char *party, unsigned roles);
+
+/* How many lines (tokens and certificates) `tokens` holds. */
 WB_EXTERN size_t wb_tokens_count(const wb_tokens *tokens);
 
 WB_EXTERN void wb_tokens_free(wb_tokens *tokens);

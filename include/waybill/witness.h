@@ -19,6 +19,10 @@
  * The origin names no file (it may hold '/'); files are opened with
  * O_NOFOLLOW relative to the directory, and the state is replaced with an
  * atomic, fsync()ed rename before any cosignature leaves the library.
+ *
+ * wb_witness_cosign() serves `waybill log witness` (a JSON proof file);
+ * wb_witness_add_parse() and wb_witness_add_checkpoint() serve the HTTP
+ * add-checkpoint call (waybilld), with the same state and lock.
  */
 #ifndef WAYBILL_WITNESS_H
 #define WAYBILL_WITNESS_H
@@ -49,6 +53,10 @@ typedef struct wb_witness_result {
     char *cosigned; /* the checkpoint note with the witness's cosignature line
                      * appended (NUL-terminated) */
     size_t cosigned_len;
+    char *cosignature; /* that cosignature line alone, with its newline
+                        * (NUL-terminated): the body of an add-checkpoint
+                        * answer */
+    size_t cosignature_len;
     char *origin;           /* the log's origin (NUL-terminated) */
     uint64_t size;          /* the cosigned tree size */
     wb_tlog_hash root;      /* and root */
@@ -97,6 +105,65 @@ WB_EXTERN WB_MUST_CHECK int wb_witness_cosign(wb_witness_result *out, const char
                                               const wb_note_verifier *log_key,
                                               const char *checkpoint, size_t len,
                                               const wb_witness_proof *proof, uint64_t timestamp);
+
+/* --- the HTTP add-checkpoint call (c2sp.org/tlog-witness) --- */
+
+/* Bounds on an add-checkpoint request: the spec's at most 63 proof lines,
+ * and a body of the old size line, those lines and one signed note. */
+#define WB_WITNESS_ADD_MAX_PROOF 63
+#define WB_WITNESS_ADD_MAX_SIZE  ((size_t)(32 + WB_WITNESS_ADD_MAX_PROOF * 45 + WB_NOTE_MAX_SIZE))
+
+/* A parsed add-checkpoint request body. */
+typedef struct wb_witness_add {
+    uint64_t old_size; /* the "old N" line */
+    wb_tlog_hash proof[WB_WITNESS_ADD_MAX_PROOF];
+    size_t n_proof;
+    const char *checkpoint; /* the signed checkpoint note, pointing into the body */
+    size_t checkpoint_len;
+    const char *origin; /* its first line (not verified yet), pointing into the body */
+    size_t origin_len;
+} wb_witness_add;
+
+/* Parse an add-checkpoint request body of `len` bytes strictly: "old N\n"
+ * (decimal, no sign, no leading zeros), at most WB_WITNESS_ADD_MAX_PROOF
+ * lines each of a hash in standard padded base64 (44 characters), an empty
+ * line, then the signed checkpoint, whose first line (the origin) must be
+ * non-empty and end in a newline. Nothing is verified. The pointers in
+ * *out point into `body`. WB_EFORMAT (the message says what is wrong) or
+ * WB_ELIMIT (more than WB_WITNESS_ADD_MAX_SIZE bytes or too many lines). */
+WB_EXTERN int wb_witness_add_parse(wb_witness_add *out, const char *body, size_t len);
+
+/* What the witness made of an add-checkpoint request: the HTTP status the
+ * spec gives each case is in the comment. */
+typedef enum wb_witness_verdict {
+    WB_WITNESS_COSIGNED = 0,  /* 200 */
+    WB_WITNESS_FAILED,        /* 500: not a refusal, an error (I/O, a corrupt state) */
+    WB_WITNESS_MALFORMED,     /* 400: the checkpoint does not parse, or old > its size */
+    WB_WITNESS_BAD_SIGNATURE, /* 403: the log key's signature does not verify */
+    WB_WITNESS_CONFLICT,      /* 409: old is not the size this witness recorded */
+    WB_WITNESS_FORK,          /* 409: the recorded size, with another root */
+    WB_WITNESS_BAD_PROOF,     /* 422: the consistency proof does not verify */
+} wb_witness_verdict;
+
+/* The add-checkpoint call: like wb_witness_cosign(), under the same lock
+ * and with the same durable state, but with the spec's request: the old
+ * size the client believes the witness holds and the proof hashes from it
+ * to the checkpoint (roots come from the state and the checkpoint). The
+ * checkpoint must verify with `log_key` (its name is the origin).
+ *
+ * 0 and *out filled (release with wb_witness_result_clear()) when
+ * cosigned and recorded. Otherwise a negative code, *verdict_out says
+ * which case it is, and for WB_WITNESS_CONFLICT and WB_WITNESS_FORK
+ * *recorded_size_out (may be NULL) gets the size this witness last
+ * cosigned for the origin (0 when none). Refusals are WB_EVERIFY
+ * (WB_EFORMAT for WB_WITNESS_MALFORMED); WB_WITNESS_FAILED comes with
+ * the error codes of wb_witness_cosign(). The state is changed only on
+ * success. */
+WB_EXTERN WB_MUST_CHECK int
+wb_witness_add_checkpoint(wb_witness_result *out, wb_witness_verdict *verdict_out,
+                          uint64_t *recorded_size_out, const char *state_dir,
+                          const wb_note_signer *witness, const wb_note_verifier *log_key,
+                          const wb_witness_add *request, uint64_t timestamp);
 
 /* Free what a result holds and zero it; NULL is a no-op. */
 WB_EXTERN void wb_witness_result_clear(wb_witness_result *result);

@@ -75,6 +75,10 @@ int cli_load_trust(wb_keyring **out, const cli_list *paths, size_t threshold, co
  * NUL-terminated buffer (free()). Returns an exit status; errors reported. */
 int cli_read_file(char **out, size_t *len, const char *path, size_t max);
 
+/* Write `len` bytes to `path` atomically: a temporary file next to it
+ * (O_EXCL, O_NOFOLLOW), fsync, rename over `path`, fsync of the directory;
+ * mode 0644. Returns an exit status; errors reported. */
+int cli_write_file_atomic(const char *path, const void *data, size_t len);
 /* A ledger's note verifier key from its name+hash+base64 string or from a
  * file holding one (as `waybill log init` prints it). Returns an exit
  * status; errors reported. */

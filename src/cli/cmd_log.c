@@ -6,6 +6,14 @@
  * The log's side (init, add, checkpoint, prove, consistency) works on a
  * ledger directory; the client's side (verify) needs only a bundle and the
  * log's verifier key, and works offline.
+ *
+ * With --server URL, add and verify talk to waybilld instead (http.c):
+ * add submits each envelope and writes the bundle the server answers only
+ * after verifying it against --log-key, which is therefore required (a
+ * client must never keep a bundle it has not checked); verify also checks
+ * that the server's current checkpoint, signed by the same key, is the
+ * bundle's tree or extends it (a consistency proof), which a fork or a
+ * rollback of the log would fail.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,15 +22,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "http.h"
 
 static const char usage[] =
     "usage: waybill log init --ledger DIR --origin NAME --key KEY [--json]\n"
     "       waybill log add --ledger DIR [--party NAME] [--no-bundle] ENVELOPE... [--json]\n"
+    "       waybill log add --server URL --token-file FILE --log-key VKEY [--no-bundle]\n"
+    "                       ENVELOPE... [--json]\n"
     "       waybill log checkpoint --ledger DIR [--json]\n"
     "       waybill log prove --ledger DIR --index N [--size S] [--json]\n"
     "       waybill log consistency --ledger DIR --from M [--to N] [--json]\n"
     "       waybill log verify BUNDLE --log-key VKEY [--trust PUB ...] [--threshold N]\n"
-    "                          [--json]\n"
+    "                          [--server URL] [--json]\n"
     "       waybill log witness --log-key VKEY --witness-key KEY [--name NAME] --state DIR\n"
     "                           CHECKPOINT [--proof FILE] [--out FILE] [--json]\n"
     "\n"
@@ -32,6 +43,12 @@ static const char usage[] =
     "\n"
     "add: append the ENVELOPEs (DSSE, exact bytes) in one batch, print the index\n"
     "of each, and write ENVELOPE.bundle next to each (unless --no-bundle).\n"
+    "With --server, submit each to waybilld (POST /v1/entries) instead, with the\n"
+    "bearer token in FILE (first line; the file must be mode 0600) or a TLS\n"
+    "client certificate (--client-cert, --client-key), and write the bundle it\n"
+    "answers only once it verifies with --log-key VKEY and holds that very\n"
+    "envelope. Exit 1 when the server refuses (4xx) or a bundle does not\n"
+    "verify, 3 when it cannot be reached or answers garbage.\n"
     "\n"
     "checkpoint: print the latest signed checkpoint (C2SP signed note).\n"
     "\n"
@@ -42,11 +59,15 @@ static const char usage[] =
     "verify: check BUNDLE offline: the checkpoint's signature by the log key\n"
     "VKEY (the key string, or a file holding it), the inclusion proof of the\n"
     "envelope against the checkpoint, and with --trust the envelope's\n"
-    "signatures (at least N distinct trusted keys). Exit 0 verified,\n"
-    "1 not verified, 3 unreadable or malformed.\n"
+    "signatures (at least N distinct trusted keys). With --server, also fetch\n"
+    "the log's current checkpoint (signed by VKEY) and check that it is the\n"
+    "bundle's tree or extends it (consistency proof from the server): a fork,\n"
+    "a rollback or another log fails. Exit 0 verified, 1 not verified,\n"
+    "3 unreadable, malformed or unreachable.\n"
     "\n"
     "witness: cosign CHECKPOINT as a witness, if it is consistent with the last\n"
-    "checkpoint of the log this witness cosigned (see `waybill log witness --help`).\n"
+    "checkpoint of the log this witness cosigned; with --server, ask a remote\n"
+    "C2SP tlog-witness to (see `waybill log witness --help`).\n"
     "\n"
     "  -l, --ledger DIR         the ledger directory\n"
     "      --store URL          the ledger's entries are in this PostgreSQL database\n"
@@ -62,6 +83,9 @@ static const char usage[] =
     "  -L, --log-key VKEY       the log's verifier key or a file with it (verify)\n"
     "  -t, --trust PUB          trusted public key (verify; repeatable)\n"
     "  -n, --threshold N        distinct trusted keys required (default 1)\n"
+    "      --server URL         waybilld's base URL (add, verify): https://, or\n"
+    "                           http:// to a loopback address only\n"
+    "      --token-file FILE    the bearer token to submit with (add --server)\n" CLI_HTTP_USAGE
     "      --json               machine-readable output\n";
 
 #define OPT_NO_BUNDLE 1000
@@ -83,6 +107,7 @@ static const struct option options[] = {
     {"checkpoint", required_argument, NULL, 'c'},
     {"store", required_argument, NULL, OPT_STORE},
     {"json", no_argument, NULL, 'j'},
+    CLI_HTTP_LONG_OPTIONS,
     {0, 0, 0, 0},
 };
 
@@ -94,6 +119,7 @@ typedef struct {
     size_t threshold;
     cli_list trust;
     cli_list checkpoints;
+    cli_http_config http;
 } log_options;
 
 static bool parse_u64(uint64_t *out, const char *text)
@@ -177,8 +203,13 @@ static int parse_options(log_options *o, int argc, char **argv)
         case 'j':
             o->json = true;
             break;
-        default:
-            return cli_usage_error("log", "invalid option");
+        default: {
+            int st = cli_http_parse_option(&o->http, opt, optarg, "log");
+            if (st < 0)
+                return cli_usage_error("log", "invalid option");
+            if (st != EXIT_OK)
+                return st;
+        }
         }
     }
     return EXIT_OK;
@@ -186,6 +217,11 @@ static int parse_options(log_options *o, int argc, char **argv)
 
 static int need_ledger(const log_options *o, const char *sub)
 {
+    if (o->http.server || cli_http_has_options(&o->http))
+        return cli_usage_error("log",
+                               "%s works on a ledger directory: --server and its options "
+                               "are for add and verify",
+                               sub);
     if (!o->ledger || !*o->ledger)
         return cli_usage_error("log", "%s needs --ledger DIR", sub);
     return EXIT_OK;
@@ -226,6 +262,96 @@ out:
     return status;
 }
 
+/* add --server: submit each envelope to waybilld, verify the bundle it
+ * answers, write it. One request per envelope, in order, stopping at the
+ * first failure: the envelopes before it are logged and their bundles
+ * written, as the output says. */
+static int add_to_server(log_options *o, int argc, char **argv)
+{
+    wb_note_verifier *log_key = NULL;
+    wb_bundle *bundle = NULL;
+    json_t *list = NULL;
+    char *data = NULL, *text = NULL, *bundle_path = NULL;
+    size_t n = (size_t)(argc - optind), len = 0, text_len = 0, i;
+    uint64_t tree_size = 0;
+    int status;
+
+    if (o->ledger || o->store || o->party) {
+        status = cli_usage_error("log", "add --server: --ledger, --store and --party are for a "
+                                        "local ledger (the server records the token's party)");
+        goto out;
+    }
+    if (!o->log_key) {
+        status = cli_usage_error("log", "add --server needs --log-key VKEY: every bundle the "
+                                        "server answers is verified with it before it is written");
+        goto out;
+    }
+    if (n == 0) {
+        status = cli_usage_error("log", "add needs at least one ENVELOPE");
+        goto out;
+    }
+    if ((status = cli_load_log_key(&log_key, o->log_key)) != EXIT_OK)
+        goto out;
+    if ((status = cli_http_prepare(&o->http, true, "log")) != EXIT_OK)
+        goto out;
+    if (o->json && !(list = json_array())) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        const char *name = argv[optind + (int)i];
+        status = cli_read_file(&data, &len, name, WB_STORE_MAX_ENTRY_SIZE);
+        if (status == EXIT_OK)
+            status =
+                cli_server_submit(&bundle, &text, &text_len, &o->http, log_key, data, len, name);
+        if (status != EXIT_OK)
+            goto out;
+        if (!o->no_bundle) {
+            if (asprintf(&bundle_path, "%s.bundle", name) < 0) {
+                bundle_path = NULL;
+                cli_errorf("out of memory");
+                status = EXIT_ERROR;
+                goto out;
+            }
+            if ((status = cli_write_file_atomic(bundle_path, text, text_len)) != EXIT_OK)
+                goto out;
+        }
+        if (wb_bundle_tree_size(bundle) > tree_size)
+            tree_size = wb_bundle_tree_size(bundle);
+        if (list)
+            json_array_append_new(list, json_pack("{s:s, s:I, s:s*}", "envelope", name, "index",
+                                                  (json_int_t)wb_bundle_index(bundle), "bundle",
+                                                  bundle_path));
+        else {
+            printf("%" PRIu64 " %s%s%s\n", wb_bundle_index(bundle), name, bundle_path ? " -> " : "",
+                   bundle_path ? bundle_path : "");
+            fflush(stdout);
+        }
+        free(bundle_path);
+        bundle_path = NULL;
+        free(text);
+        text = NULL;
+        free(data);
+        data = NULL;
+        wb_bundle_free(bundle);
+        bundle = NULL;
+    }
+    if (list) {
+        status = cli_print_json(
+            json_pack("{s:o, s:I}", "entries", list, "tree_size", (json_int_t)tree_size));
+        list = NULL;
+    }
+out:
+    json_decref(list);
+    free(bundle_path);
+    free(text);
+    free(data);
+    wb_bundle_free(bundle);
+    wb_note_verifier_free(log_key);
+    return status;
+}
+
 static int run_add(int argc, char **argv)
 {
     log_options o;
@@ -239,6 +365,10 @@ static int run_add(int argc, char **argv)
 
     if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
         goto out;
+    if (o.http.server) {
+        status = add_to_server(&o, argc, argv);
+        goto out;
+    }
     if ((status = need_ledger(&o, "add")) != EXIT_OK)
         goto out;
     n = (size_t)(argc - optind);
@@ -332,6 +462,7 @@ out:
     free(inputs);
     free(indexes);
     wb_ledger_free(ledger);
+    cli_http_config_clear(&o.http);
     cli_list_free(&o.trust);
     cli_list_free(&o.checkpoints);
     return status;
@@ -487,9 +618,10 @@ static int run_verify(int argc, char **argv)
     wb_bundle *bundle = NULL;
     wb_envelope *env = NULL;
     wb_dsse_result *result = NULL;
+    wb_checkpoint *bundle_cp = NULL, *current = NULL;
     const char *path;
     size_t i;
-    int rc, status;
+    int rc, status, server_status = EXIT_OK;
 
     if ((status = parse_options(&o, argc, argv)) != EXIT_OK)
         goto out;
@@ -499,6 +631,9 @@ static int run_verify(int argc, char **argv)
     }
     path = argv[optind];
     if ((status = cli_load_log_key(&log_key, o.log_key)) != EXIT_OK)
+        goto out;
+    if ((o.http.server || cli_http_has_options(&o.http)) &&
+        (status = cli_http_prepare(&o.http, false, "log")) != EXIT_OK)
         goto out;
     if (o.trust.count > 0 &&
         (status = cli_load_trust(&ring, &o.trust, o.threshold, "log")) != EXIT_OK)
@@ -512,20 +647,42 @@ static int run_verify(int argc, char **argv)
         status = cli_fail(rc);
         goto out;
     }
+    if (rc == 0 && o.http.server) {
+        /* the bundle holds: is its tree (still) the log's, as the server
+         * shows it now? */
+        const char *note = wb_bundle_checkpoint(bundle);
+        int crc = wb_checkpoint_open(&bundle_cp, NULL, note, strlen(note),
+                                     wb_note_verifier_name(log_key), log_key);
+        if (crc < 0) {
+            status = cli_fail(crc);
+            goto out;
+        }
+        server_status = cli_server_check_consistent(&current, &o.http, log_key, bundle_cp);
+        if (server_status != EXIT_OK && !o.json) {
+            status = server_status;
+            goto out;
+        }
+    }
     if (o.json) {
         json_t *signers = json_array();
         for (i = 0; signers && result && i < result->nsigs; i++)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
+        const char *error = rc < 0                     ? wb_error_last()
+                            : server_status != EXIT_OK ? "not consistent with the server's log"
+                                                       : NULL;
         status = cli_print_json(json_pack(
-            "{s:s, s:b, s:s, s:I, s:I, s:b, s:o, s:s?}", "bundle", path, "verified", rc == 0, "log",
-            wb_note_verifier_name(log_key), "index", (json_int_t)wb_bundle_index(bundle),
-            "tree_size", (json_int_t)wb_bundle_tree_size(bundle), "signatures_checked",
-            ring != NULL, "signers", signers, "error", rc == 0 ? NULL : wb_error_last()));
+            "{s:s, s:b, s:s, s:I, s:I, s:b, s:o, s:s?, s:s?, s:o?}", "bundle", path, "verified",
+            rc == 0 && server_status == EXIT_OK, "log", wb_note_verifier_name(log_key), "index",
+            (json_int_t)wb_bundle_index(bundle), "tree_size",
+            (json_int_t)wb_bundle_tree_size(bundle), "signatures_checked", ring != NULL, "signers",
+            signers, "error", error, "server", o.http.server, "server_tree_size",
+            current ? json_integer((json_int_t)current->size) : NULL));
         if (rc < 0) {
             cli_errorf("%s", wb_error_last());
             status = EXIT_VERIFY;
-        }
+        } else if (server_status != EXIT_OK)
+            status = server_status;
         goto out;
     }
     if (rc < 0) {
@@ -534,6 +691,9 @@ static int run_verify(int argc, char **argv)
     }
     printf("%s: verified: entry %" PRIu64 " of %s (tree size %" PRIu64 ")\n", path,
            wb_bundle_index(bundle), wb_note_verifier_name(log_key), wb_bundle_tree_size(bundle));
+    if (current)
+        printf("log: %s is at tree size %" PRIu64 ", consistent with the bundle's\n", o.http.server,
+               current->size);
     if (env)
         printf("payload type: %s\n", wb_envelope_payload_type(env));
     if (!ring)
@@ -547,6 +707,9 @@ out:
     wb_bundle_free(bundle);
     wb_keyring_free(ring);
     wb_note_verifier_free(log_key);
+    wb_checkpoint_free(bundle_cp);
+    wb_checkpoint_free(current);
+    cli_http_config_clear(&o.http);
     cli_list_free(&o.trust);
     cli_list_free(&o.checkpoints);
     return status;

@@ -1,5 +1,11 @@
 /*
  * cmd_seal.c: `waybill seal`: hash a delivery and sign its waybill.
+ *
+ * With --ledger the waybill is appended to a local ledger; with --server to
+ * waybilld's (http.c), whose bundle is written only once it verifies with
+ * --log-key, required for that reason. Keys, log key, token and URL are all
+ * checked before hashing starts: a mistake should fail before an hour of
+ * hashing, not after.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -8,11 +14,13 @@
 #include <time.h>
 
 #include "cli.h"
+#include "http.h"
 
 static const char usage[] =
     "usage: waybill seal PATH --key KEY [--key KEY2 ...] [--out FILE] [--name NAME]\n"
     "                    [--version V] [--supplier NAME] [--to SITE] [--exclude GLOB ...]\n"
-    "                    [--ledger DIR] [--threads N] [--quiet] [--json]\n"
+    "                    [--ledger DIR | --server URL --token-file FILE --log-key VKEY]\n"
+    "                    [--threads N] [--quiet] [--json]\n"
     "\n"
     "Hash every file of PATH (a directory, a single file, or a .tar, .tar.gz, .tgz,\n"
     ".tar.xz, .tar.zst, .tar.bz2 or .zip archive, read without unpacking) in\n"
@@ -32,6 +40,11 @@ static const char usage[] =
     "                       recorded in the waybill so verify leaves them out too\n"
     "      --ledger DIR     also append the waybill to this ledger (waybill log init)\n"
     "                       and write its bundle to FILE.bundle\n"
+    "      --server URL     or submit the waybill to waybilld (https://, or http://\n"
+    "                       to a loopback address) and write the bundle it answers\n"
+    "                       to FILE.bundle, once it verifies with --log-key\n"
+    "      --token-file FILE  the bearer token to submit with (mode 0600)\n"
+    "      --log-key VKEY   the log's verifier key, or a file with it (--server)\n" CLI_HTTP_USAGE
     "      --threads N      hashing threads (default: one per core)\n"
     "  -q, --quiet          no progress bar\n"
     "      --json           print a summary as JSON\n"
@@ -114,9 +127,46 @@ static int append_to_ledger(uint64_t *index, char **bundle_path, const char *dir
     return rc < 0 ? cli_fail(rc) : EXIT_OK;
 }
 
+/* Submit the waybill, exactly as written, to waybilld and write the bundle
+ * it answers, once verified, next to it (FILE.bundle). */
+static int submit_to_server(uint64_t *index, char **bundle_path, const cli_http_config *http,
+                            const wb_note_verifier *log_key, const char *waybill_path)
+{
+    wb_bundle *bundle = NULL;
+    char *bytes = NULL, *text = NULL;
+    size_t len = 0, text_len = 0;
+    int status;
+
+    if (asprintf(bundle_path, "%s.bundle", waybill_path) < 0) {
+        *bundle_path = NULL;
+        return cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+    }
+    status = cli_read_file(&bytes, &len, waybill_path, WB_DSSE_MAX_ENVELOPE_SIZE);
+    if (status == EXIT_OK)
+        status =
+            cli_server_submit(&bundle, &text, &text_len, http, log_key, bytes, len, waybill_path);
+    if (status == EXIT_OK)
+        status = cli_write_file_atomic(*bundle_path, text, text_len);
+    if (status == EXIT_OK)
+        *index = wb_bundle_index(bundle);
+    wb_bundle_free(bundle);
+    free(text);
+    free(bytes);
+    return status;
+}
+
 static int run(int argc, char **argv)
 {
-    enum { OPT_NAME = 256, OPT_VERSION, OPT_SUPPLIER, OPT_TO, OPT_THREADS, OPT_JSON, OPT_LEDGER };
+    enum {
+        OPT_NAME = 256,
+        OPT_VERSION,
+        OPT_SUPPLIER,
+        OPT_TO,
+        OPT_THREADS,
+        OPT_JSON,
+        OPT_LEDGER,
+        OPT_LOG_KEY
+    };
     static const struct option options[] = {
         {"key", required_argument, NULL, 'k'},
         {"out", required_argument, NULL, 'o'},
@@ -129,13 +179,17 @@ static int run(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, OPT_JSON},
         {"ledger", required_argument, NULL, OPT_LEDGER},
+        {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        CLI_HTTP_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
     cli_list key_paths = {0}, excludes = {0};
     wb_delivery_info info = {0};
     wb_tree_options opts = {0};
     cli_progress bar;
-    const char *out_path = NULL, *path, *ledger_dir = NULL;
+    const char *out_path = NULL, *path, *ledger_dir = NULL, *log_key_arg = NULL;
+    cli_http_config http = {0};
+    wb_note_verifier *log_key = NULL;
     char *bundle_path = NULL;
     uint64_t index = 0;
     char *name = NULL, *out_default = NULL, *statement = NULL;
@@ -186,9 +240,15 @@ static int run(int argc, char **argv)
         case OPT_LEDGER:
             ledger_dir = optarg;
             break;
-        default:
-            status = cli_usage_error("seal", "invalid option");
-            goto out;
+        case OPT_LOG_KEY:
+            log_key_arg = optarg;
+            break;
+        default: {
+            int st = cli_http_parse_option(&http, opt, optarg, "seal");
+            status = st < 0 ? cli_usage_error("seal", "invalid option") : st;
+            if (status != EXIT_OK)
+                goto out;
+        }
         }
     }
     if (optind + 1 != argc || key_paths.count == 0) {
@@ -196,6 +256,26 @@ static int run(int argc, char **argv)
         goto out;
     }
     path = argv[optind];
+    if (ledger_dir && http.server) {
+        status = cli_usage_error("seal", "--ledger or --server, not both");
+        goto out;
+    }
+    if (!http.server && (log_key_arg || cli_http_has_options(&http))) {
+        status = cli_usage_error("seal", "--log-key, --token-file and the TLS options go with "
+                                         "--server URL");
+        goto out;
+    }
+    if (http.server) {
+        if (!log_key_arg) {
+            status = cli_usage_error("seal", "--server needs --log-key VKEY: the bundle the "
+                                             "server answers is verified with it");
+            goto out;
+        }
+        if ((status = cli_load_log_key(&log_key, log_key_arg)) != EXIT_OK)
+            goto out;
+        if ((status = cli_http_prepare(&http, true, "seal")) != EXIT_OK)
+            goto out;
+    }
     if (creation_time(&info.created) < 0) {
         status = cli_usage_error("seal", "SOURCE_DATE_EPOCH must be a number of seconds");
         goto out;
@@ -268,6 +348,9 @@ static int run(int argc, char **argv)
     if (ledger_dir &&
         (status = append_to_ledger(&index, &bundle_path, ledger_dir, out_path)) != EXIT_OK)
         goto out;
+    if (http.server &&
+        (status = submit_to_server(&index, &bundle_path, &http, log_key, out_path)) != EXIT_OK)
+        goto out;
     if (json) {
         json_t *ids = json_array();
         for (i = 0; ids && i < key_paths.count; i++)
@@ -286,8 +369,8 @@ static int run(int argc, char **argv)
         for (i = 0; i < key_paths.count; i++)
             printf("signed by: %s\n", keyids[i]);
         if (bundle_path)
-            printf("logged: entry %llu of %s; bundle %s\n", (unsigned long long)index, ledger_dir,
-                   bundle_path);
+            printf("logged: entry %llu of %s; bundle %s\n", (unsigned long long)index,
+                   ledger_dir ? ledger_dir : http.server, bundle_path);
     }
 out:
     if (keys)
@@ -303,6 +386,8 @@ out:
     wb_tree_free(tree);
     cli_list_free(&key_paths);
     cli_list_free(&excludes);
+    wb_note_verifier_free(log_key);
+    cli_http_config_clear(&http);
     return status;
 }
 

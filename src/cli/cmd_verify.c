@@ -5,17 +5,22 @@
  * the payload is trusted (not even the exclude patterns) before they hold.
  * Then the tree is re-hashed and compared completely, so the report lists
  * every difference, not the first.
+ *
+ * With --bundle and --server, the bundle's checkpoint must also be the tree
+ * the log's server shows now, or a prefix of it (http.c): checked before
+ * the hours of hashing, as the signatures are.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "http.h"
 
 static const char usage[] =
     "usage: waybill verify PATH (--waybill FILE | --bundle FILE --log-key VKEY)\n"
     "                      --trust PUB [--trust PUB2 ...]\n"
-    "                      [--threshold N] [--threads N] [--quiet] [--json]\n"
+    "                      [--threshold N] [--threads N] [--server URL] [--quiet] [--json]\n"
     "\n"
     "Check the waybill's signatures (at least N distinct trusted keys, default\n"
     "1), then re-hash PATH (directory, file or archive) and compare it with the\n"
@@ -30,6 +35,9 @@ static const char usage[] =
     "                       and checkpoint signed by --log-key); with --waybill\n"
     "                       too, the bundle must hold that very waybill\n"
     "      --log-key VKEY   the ledger's verifier key (name+hash+base64, or a file)\n"
+    "      --server URL     with --bundle: also check that the log's current\n"
+    "                       checkpoint at waybilld URL (signed by VKEY) is the\n"
+    "                       bundle's tree or extends it (a fork fails)\n" CLI_HTTP_USAGE
     "  -t, --trust PUB      trusted public key (repeatable)\n"
     "  -n, --threshold N    distinct trusted keys required (default 1)\n"
     "      --threads N      hashing threads (default: one per core)\n"
@@ -90,12 +98,15 @@ static int run(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"bundle", required_argument, NULL, 'b'},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        CLI_HTTP_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
     cli_list trust = {0};
     const char *waybill_path = NULL, *path, *bundle_path = NULL, *log_key_arg = NULL;
     wb_note_verifier *log_key = NULL;
     wb_bundle *bundle = NULL;
+    wb_checkpoint *bundle_cp = NULL, *current = NULL;
+    cli_http_config http = {0};
     size_t threshold = 1, ndiffs = 0, i, payload_len;
     const unsigned char *payload;
     wb_keyring *ring = NULL;
@@ -143,9 +154,12 @@ static int run(int argc, char **argv)
         case OPT_JSON:
             json = true;
             break;
-        default:
-            status = cli_usage_error("verify", "invalid option");
-            goto out;
+        default: {
+            int st = cli_http_parse_option(&http, opt, optarg, "verify");
+            status = st < 0 ? cli_usage_error("verify", "invalid option") : st;
+            if (status != EXIT_OK)
+                goto out;
+        }
         }
     }
     if (optind + 1 != argc || (!waybill_path && !bundle_path) || trust.count == 0) {
@@ -157,8 +171,15 @@ static int run(int argc, char **argv)
         status = cli_usage_error("verify", "--bundle and --log-key go together");
         goto out;
     }
+    if ((http.server || cli_http_has_options(&http)) && !bundle_path) {
+        status = cli_usage_error("verify", "--server checks a --bundle against the log");
+        goto out;
+    }
     path = argv[optind];
     if ((status = cli_load_trust(&ring, &trust, threshold, "verify")) != EXIT_OK)
+        goto out;
+    if (bundle_path && (http.server || cli_http_has_options(&http)) &&
+        (status = cli_http_prepare(&http, false, "verify")) != EXIT_OK)
         goto out;
     if (bundle_path) {
         /* the log's word first: the checkpoint, the inclusion proof, then the
@@ -189,6 +210,22 @@ static int run(int argc, char **argv)
                                      "error", wb_error_last()));
         status = cli_fail(rc);
         goto out;
+    }
+    if (bundle && http.server) {
+        const char *note = wb_bundle_checkpoint(bundle);
+        rc = wb_checkpoint_open(&bundle_cp, NULL, note, strlen(note),
+                                wb_note_verifier_name(log_key), log_key);
+        if (rc < 0) {
+            status = cli_fail(rc);
+            goto out;
+        }
+        if ((status = cli_server_check_consistent(&current, &http, log_key, bundle_cp)) !=
+            EXIT_OK) {
+            if (json)
+                cli_print_json(json_pack("{s:b, s:b, s:s}", "verified", 0, "signaturesValid", 1,
+                                         "error", "not consistent with the log's server"));
+            goto out;
+        }
     }
     if (strcmp(wb_envelope_payload_type(env), WB_INTOTO_PAYLOAD_TYPE) != 0) {
         status = cli_fail(wb_error_set(WB_EFORMAT, "%s: payload type is %s, not %s", waybill_path,
@@ -230,11 +267,12 @@ static int run(int argc, char **argv)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
         rc = cli_print_json(json_pack(
-            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?}", "verified", ndiffs == 0,
+            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?, s:o?}", "verified", ndiffs == 0,
             "signaturesValid", 1, "path", path, "name", wb_delivery_name(delivery), "version",
             wb_delivery_version(delivery), "files", (json_int_t)wb_tree_file_count(tree), "bytes",
             (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list,
-            "logIndex", bundle ? json_integer((json_int_t)wb_bundle_index(bundle)) : NULL));
+            "logIndex", bundle ? json_integer((json_int_t)wb_bundle_index(bundle)) : NULL,
+            "logServerTreeSize", current ? json_integer((json_int_t)current->size) : NULL));
         if (rc != EXIT_OK)
             status = rc;
         goto out;
@@ -269,8 +307,14 @@ static int run(int argc, char **argv)
             printf("in the log: entry %llu of %llu, checkpoint signed by %s\n",
                    (unsigned long long)wb_bundle_index(bundle),
                    (unsigned long long)wb_bundle_tree_size(bundle), wb_note_verifier_name(log_key));
+        if (current)
+            printf("log: %s is at tree size %llu, consistent with the bundle's\n", http.server,
+                   (unsigned long long)current->size);
     }
 out:
+    wb_checkpoint_free(bundle_cp);
+    wb_checkpoint_free(current);
+    cli_http_config_clear(&http);
     wb_bundle_free(bundle);
     wb_note_verifier_free(log_key);
     free(excludes);

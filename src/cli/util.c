@@ -2,9 +2,12 @@
  * util.c: error reporting, exit statuses and small helpers for commands.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -220,4 +223,68 @@ int cli_load_log_key(wb_note_verifier **out, const char *arg)
         return cli_fail(rc);
     }
     return EXIT_OK;
+}
+
+int cli_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char *tmp = NULL, *dir_copy = NULL;
+    const unsigned char *p = data;
+    size_t done = 0;
+    int fd = -1, dir_fd = -1, status = EXIT_ERROR;
+
+    if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+        tmp = NULL;
+        cli_errorf("%s: out of memory", path);
+        return EXIT_ERROR;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        cli_errorf("%s: %s", tmp, strerror(errno));
+        free(tmp);
+        return EXIT_ERROR;
+    }
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cli_errorf("%s: %s", tmp, strerror(errno));
+            goto out;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        fd = -1;
+        cli_errorf("%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+    /* the rename is durable once the directory is */
+    if (!(dir_copy = strdup(path))) {
+        cli_errorf("%s: out of memory", path);
+        goto out;
+    }
+    dir_fd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0 || fsync(dir_fd) < 0) {
+        cli_errorf("%s: syncing its directory: %s", path, strerror(errno));
+        goto out;
+    }
+    status = EXIT_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (dir_fd >= 0)
+        close(dir_fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    free(dir_copy);
+    return status;
 }

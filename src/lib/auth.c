@@ -11,10 +11,16 @@
  *
  * The parser is strict because the file decides who may write to a ledger:
  * every line that is not blank or a comment must be exactly
- * "PARTY ROLES sha256:HEX" (fields separated by runs of spaces or tabs),
- * and anything else is an error that names the file and the line, never a
- * line skipped. The same hash on two lines is refused, so that a token maps
- * to one party. A tokens file that group or others may write is refused by
+ * "PARTY ROLES sha256:HEX" or "PARTY ROLES cert-sha256:HEX" (fields
+ * separated by runs of spaces or tabs), and anything else is an error that
+ * names the file and the line, never a line skipped. The same hash on two
+ * lines is refused, so that a token or certificate maps to one party.
+ *
+ * A cert-sha256 line maps a TLS client certificate (mutual TLS, waybilld
+ * --tls-client-ca) to a party: the SHA-256 of the certificate's DER. The
+ * server verifies the certificate chain first; this file only says whose
+ * it is. Token lines and certificate lines never match each other's
+ * lookups. A tokens file that group or others may write is refused by
  * wb_tokens_load(): whoever can write it can give themselves any role.
  *
  * Lookup hashes the presented token and compares the hash with every
@@ -40,12 +46,15 @@
 #define TOKEN_RANDOM_BYTES 32
 #define HASH_PREFIX        "sha256:"
 #define HASH_PREFIX_LEN    (sizeof(HASH_PREFIX) - 1)
+#define CERT_PREFIX        "cert-sha256:"
+#define CERT_PREFIX_LEN    (sizeof(CERT_PREFIX) - 1)
 #define HASH_HEX_LEN       (2 * WB_SHA256_LEN)
 #define ROLES_ALL          (WB_ROLE_SUBMIT | WB_ROLE_WITNESS | WB_ROLE_ADMIN)
 
 typedef struct {
     char *party;
     unsigned roles;
+    bool cert;   /* a cert-sha256: line (else a token's sha256:) */
     size_t line; /* where it was read, for messages */
     unsigned char hash[WB_SHA256_LEN];
 } token_entry;
@@ -259,8 +268,8 @@ static bool lower_hex(const char *s, size_t len)
 static int parse_line(token_entry *entry, const char *line, size_t len, const char *name,
                       size_t line_no)
 {
-    const char *field[3];
-    size_t field_len[3], nfields = 0, pos = 0, hex_len;
+    const char *field[3], *hex;
+    size_t field_len[3], nfields = 0, pos = 0, hex_len, prefix_len;
     int rc;
 
     /* split on runs of blanks; leading and trailing blanks are allowed */
@@ -275,14 +284,17 @@ static int parse_line(token_entry *entry, const char *line, size_t len, const ch
             pos++;
         if (nfields == 3)
             return wb_error_set(WB_EFORMAT,
-                                "%s:%zu: more than three fields (PARTY ROLES sha256:HEX expected)",
+                                "%s:%zu: more than three fields (PARTY ROLES sha256:HEX or "
+                                "PARTY ROLES cert-sha256:HEX expected)",
                                 name, line_no);
         field[nfields] = line + start;
         field_len[nfields] = pos - start;
         nfields++;
     }
     if (nfields != 3)
-        return wb_error_set(WB_EFORMAT, "%s:%zu: %zu field%s, PARTY ROLES sha256:HEX expected",
+        return wb_error_set(WB_EFORMAT,
+                            "%s:%zu: %zu field%s, PARTY ROLES sha256:HEX or PARTY ROLES "
+                            "cert-sha256:HEX expected",
                             name, line_no, nfields, nfields == 1 ? "" : "s");
     if (!party_valid(field[0], field_len[0]))
         return wb_error_set(WB_EFORMAT,
@@ -292,14 +304,25 @@ static int parse_line(token_entry *entry, const char *line, size_t len, const ch
     rc = roles_parse(&entry->roles, field[1], field_len[1], "");
     if (rc < 0)
         return wb_error_prefix(rc, "%s:%zu: ", name, line_no);
-    hex_len = field_len[2] - (field_len[2] >= HASH_PREFIX_LEN ? HASH_PREFIX_LEN : 0);
-    if (field_len[2] < HASH_PREFIX_LEN || memcmp(field[2], HASH_PREFIX, HASH_PREFIX_LEN) != 0 ||
-        hex_len != HASH_HEX_LEN || !lower_hex(field[2] + HASH_PREFIX_LEN, hex_len))
+    if (field_len[2] >= CERT_PREFIX_LEN && memcmp(field[2], CERT_PREFIX, CERT_PREFIX_LEN) == 0) {
+        entry->cert = true;
+        prefix_len = CERT_PREFIX_LEN;
+    } else if (field_len[2] >= HASH_PREFIX_LEN &&
+               memcmp(field[2], HASH_PREFIX, HASH_PREFIX_LEN) == 0) {
+        prefix_len = HASH_PREFIX_LEN;
+    } else {
         return wb_error_set(WB_EFORMAT,
-                            "%s:%zu: the token hash must be sha256: and 64 lower-case hex digits",
+                            "%s:%zu: the third field must be sha256:HEX (a token's hash) or "
+                            "cert-sha256:HEX (a client certificate's)",
                             name, line_no);
-    rc = wb_hex_decode(entry->hash, sizeof(entry->hash), &hex_len, field[2] + HASH_PREFIX_LEN,
-                       HASH_HEX_LEN);
+    }
+    hex = field[2] + prefix_len;
+    hex_len = field_len[2] - prefix_len;
+    if (hex_len != HASH_HEX_LEN || !lower_hex(hex, hex_len))
+        return wb_error_set(WB_EFORMAT, "%s:%zu: the %s must be %s and 64 lower-case hex digits",
+                            name, line_no, entry->cert ? "certificate hash" : "token hash",
+                            entry->cert ? CERT_PREFIX : HASH_PREFIX);
+    rc = wb_hex_decode(entry->hash, sizeof(entry->hash), &hex_len, hex, HASH_HEX_LEN);
     if (rc < 0)
         return wb_error_prefix(rc, "%s:%zu: ", name, line_no);
     entry->party = wb_strndup(field[0], field_len[0]);
@@ -452,12 +475,33 @@ size_t wb_tokens_count(const wb_tokens *tokens)
     return tokens ? tokens->count : 0;
 }
 
+/* Find `hash` among the lines of one kind (`cert`), comparing every
+ * stored hash in constant time whatever matches: the match is selected
+ * with masks, not branches, so that the loop takes the same path either
+ * way. */
+static bool lookup(const wb_tokens *tokens, const unsigned char hash[WB_SHA256_LEN], bool cert,
+                   size_t *found_out)
+{
+    size_t i, found = 0;
+    unsigned matched = 0;
+
+    for (i = 0; i < tokens->count; i++) {
+        size_t eq = (size_t)(wb_digest_equal(hash, tokens->entries[i].hash, WB_SHA256_LEN) != 0) &
+                    (size_t)(tokens->entries[i].cert == cert);
+        size_t mask = (size_t)0 - eq;
+        found = (found & ~mask) | (i & mask);
+        matched |= (unsigned)eq;
+    }
+    *found_out = found;
+    return matched != 0;
+}
+
 int wb_tokens_check(const wb_tokens *tokens, const char *token, const char **party_out,
                     unsigned *roles_out)
 {
     unsigned char hash[WB_SHA256_LEN];
-    size_t i, found = 0;
-    unsigned matched = 0;
+    size_t found = 0;
+    bool matched;
     int rc;
 
     if (party_out)
@@ -469,14 +513,7 @@ int wb_tokens_check(const wb_tokens *tokens, const char *token, const char **par
     rc = token_hash(hash, token);
     if (rc < 0)
         return rc;
-    /* every entry, whatever matched: select the match with masks, not
-     * branches, so that the loop takes the same path either way */
-    for (i = 0; i < tokens->count; i++) {
-        size_t eq = (size_t)(wb_digest_equal(hash, tokens->entries[i].hash, WB_SHA256_LEN) != 0);
-        size_t mask = (size_t)0 - eq;
-        found = (found & ~mask) | (i & mask);
-        matched |= (unsigned)eq;
-    }
+    matched = lookup(tokens, hash, false, &found);
     OPENSSL_cleanse(hash, sizeof(hash));
     if (!matched)
         return wb_error_set(WB_ENOTFOUND, "token: not known");
@@ -484,5 +521,56 @@ int wb_tokens_check(const wb_tokens *tokens, const char *token, const char **par
         *party_out = tokens->entries[found].party;
     if (roles_out)
         *roles_out = tokens->entries[found].roles;
+    return 0;
+}
+
+int wb_tokens_check_cert(const wb_tokens *tokens, const unsigned char *cert_sha256, size_t len,
+                         const char **party_out, unsigned *roles_out)
+{
+    size_t found = 0;
+
+    if (party_out)
+        *party_out = NULL;
+    if (roles_out)
+        *roles_out = 0;
+    if (!tokens || !cert_sha256 || len != WB_CERT_DIGEST_LEN)
+        return wb_error_set(WB_EINVAL, "tokens: invalid argument");
+    if (!lookup(tokens, cert_sha256, true, &found))
+        return wb_error_set(WB_ENOTFOUND, "client certificate: not known");
+    if (party_out)
+        *party_out = tokens->entries[found].party;
+    if (roles_out)
+        *roles_out = tokens->entries[found].roles;
+    return 0;
+}
+
+int wb_cert_line(char **out, const unsigned char *cert_sha256, size_t len, const char *party,
+                 unsigned roles)
+{
+    char hex[HASH_HEX_LEN + 1];
+    wb_buf line = {0};
+
+    if (!out || !cert_sha256 || len != WB_CERT_DIGEST_LEN || !party)
+        return wb_error_set(WB_EINVAL, "tokens: invalid argument");
+    *out = NULL;
+    if (!party_valid(party, strlen(party)))
+        return wb_error_set(WB_EINVAL,
+                            "certificate line: party name is not valid: 1 to %d letters, digits, "
+                            "'.', '_', '-' or '@'",
+                            WB_PARTY_MAX);
+    if (roles == 0 || (roles & ~ROLES_ALL))
+        return wb_error_set(WB_EINVAL, "certificate line: roles must be a non-empty set of "
+                                       "submit, witness, admin");
+    wb_hex_encode(hex, cert_sha256, WB_CERT_DIGEST_LEN);
+    wb_buf_puts(&line, party);
+    wb_buf_putc(&line, ' ');
+    put_roles(&line, roles);
+    wb_buf_printf(&line, " " CERT_PREFIX "%s", hex);
+    if (line.failed) {
+        wb_buf_free(&line);
+        return wb_error_set(WB_ENOMEM, "certificate line: out of memory");
+    }
+    if (wb_buf_detach(&line, out, NULL) < 0)
+        return wb_error_set(WB_ENOMEM, "certificate line: out of memory");
     return 0;
 }

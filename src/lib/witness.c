@@ -21,6 +21,14 @@
  * State files are named by the hex SHA-256 of the origin, since an origin
  * may hold '/' and "..", and are opened with O_NOFOLLOW relative to the
  * directory's descriptor.
+ *
+ * Two front ends share that one step (witness_step): wb_witness_cosign()
+ * takes a proof file naming both trees (`waybill log witness`), and
+ * wb_witness_add_checkpoint() takes the HTTP add-checkpoint request of the
+ * spec, an old size and bare proof hashes (waybilld), and says which of the
+ * spec's answers applies (wb_witness_verdict) so that the server need not
+ * read messages. Only the rules differ; the lock, the state and the
+ * durability are the same code.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,6 +220,7 @@ void wb_witness_result_clear(wb_witness_result *result)
 {
     if (!result)
         return;
+    wb_free(result->cosignature);
     wb_free(result->cosigned);
     wb_free(result->origin);
     memset(result, 0, sizeof(*result));
@@ -477,19 +486,30 @@ out:
     return rc;
 }
 
-int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_note_signer *witness,
-                      const wb_note_verifier *log_key, const char *checkpoint, size_t len,
-                      const wb_witness_proof *proof, uint64_t timestamp)
+/* The rules a witness step applies, under the lock, to the state's
+ * checkpoint `old` (NULL for none) and the verified `cp`: 0 to cosign, a
+ * negative code (with *verdict set) to refuse. */
+typedef int (*rules_fn)(const wb_checkpoint *old, const wb_checkpoint *cp, void *payload,
+                        wb_witness_verdict *verdict);
+
+/* wb_witness_cosign() and wb_witness_add_checkpoint() differ only in their
+ * rules: verify, lock, load, check, sign, record durably, answer. */
+static int witness_step(wb_witness_result *out, wb_witness_verdict *verdict, const char *state_dir,
+                        const wb_note_signer *witness, const wb_note_verifier *log_key,
+                        const char *checkpoint, size_t len, rules_fn rules, void *payload,
+                        uint64_t timestamp)
 {
     wb_checkpoint *cp = NULL, *old = NULL;
     wb_note *note = NULL;
     char *line = NULL, *cosigned = NULL, *state_path = NULL, *origin = NULL, *root_b64 = NULL;
+    char *cosignature = NULL;
     char name[STATE_NAME_LEN];
     size_t line_len = 0, cosigned_len = 0, text_len = 0;
     const char *text;
     bool found = false;
     int dir_fd = -1, lock_fd = -1, rc;
 
+    *verdict = WB_WITNESS_FAILED;
     if (!out || !state_dir || !*state_dir || !witness || !log_key || !checkpoint)
         return wb_error_set(WB_EINVAL, "witness: invalid argument");
     memset(out, 0, sizeof(*out));
@@ -503,6 +523,10 @@ int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_no
     /* the checkpoint first: nothing about an unverified one touches the state */
     rc = wb_checkpoint_open(&cp, &note, checkpoint, len, wb_note_verifier_name(log_key), log_key);
     if (rc < 0) {
+        if (rc == WB_EVERIFY)
+            *verdict = WB_WITNESS_BAD_SIGNATURE;
+        else if (rc == WB_EFORMAT || rc == WB_ELIMIT)
+            *verdict = WB_WITNESS_MALFORMED;
         wb_error_prefix(rc, "checkpoint: ");
         goto out;
     }
@@ -517,7 +541,7 @@ int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_no
     rc = load_state(&old, &found, dir_fd, state_dir, name, cp->origin, log_key);
     if (rc < 0)
         goto out;
-    if ((rc = check_rules(old, cp, proof)) < 0)
+    if ((rc = rules(old, cp, payload, verdict)) < 0)
         goto out;
 
     text = wb_note_text(note, &text_len);
@@ -532,7 +556,8 @@ int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_no
     }
     state_path = wb_asprintf("%s/%s", state_dir, name);
     origin = wb_strdup(cp->origin);
-    if (!state_path || !origin) {
+    cosignature = wb_strndup(line, line_len);
+    if (!state_path || !origin || !cosignature) {
         rc = wb_error_set(WB_ENOMEM, "witness: out of memory");
         goto out;
     }
@@ -543,6 +568,8 @@ int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_no
 
     out->cosigned = cosigned;
     out->cosigned_len = cosigned_len;
+    out->cosignature = cosignature;
+    out->cosignature_len = line_len;
     out->origin = origin;
     out->size = cp->size;
     out->root = cp->root;
@@ -550,7 +577,9 @@ int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_no
     out->had_state = found;
     out->previous_size = old ? old->size : 0;
     cosigned = NULL;
+    cosignature = NULL;
     origin = NULL;
+    *verdict = WB_WITNESS_COSIGNED;
     rc = 0;
 out:
     if (lock_fd >= 0)
@@ -559,11 +588,230 @@ out:
         close(dir_fd);
     wb_free(root_b64);
     wb_free(origin);
+    wb_free(cosignature);
     wb_free(state_path);
     wb_free(cosigned);
     wb_free(line);
     wb_checkpoint_free(old);
     wb_checkpoint_free(cp);
     wb_note_free(note);
+    return rc;
+}
+
+typedef struct {
+    const wb_witness_proof *proof;
+} cosign_payload;
+
+static int cosign_rules(const wb_checkpoint *old, const wb_checkpoint *cp, void *payload,
+                        wb_witness_verdict *verdict)
+{
+    const cosign_payload *cosign = payload;
+    (void)verdict;
+    return check_rules(old, cp, cosign->proof);
+}
+
+int wb_witness_cosign(wb_witness_result *out, const char *state_dir, const wb_note_signer *witness,
+                      const wb_note_verifier *log_key, const char *checkpoint, size_t len,
+                      const wb_witness_proof *proof, uint64_t timestamp)
+{
+    cosign_payload payload = {.proof = proof};
+    wb_witness_verdict verdict;
+
+    return witness_step(out, &verdict, state_dir, witness, log_key, checkpoint, len, cosign_rules,
+                        &payload, timestamp);
+}
+
+/* ---------- add-checkpoint (c2sp.org/tlog-witness) ---------- */
+
+/* A strict decimal: no sign, no leading zeros ("0" is one), fits 64 bits. */
+static bool parse_decimal(uint64_t *out, const char *text, size_t len)
+{
+    uint64_t value = 0;
+    size_t i;
+
+    if (len == 0 || (text[0] == '0' && len > 1))
+        return false;
+    for (i = 0; i < len; i++) {
+        unsigned digit;
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        digit = (unsigned)(text[i] - '0');
+        if (value > (UINT64_MAX - digit) / 10)
+            return false;
+        value = value * 10 + digit;
+    }
+    *out = value;
+    return true;
+}
+
+/* One proof line: standard padded base64 of exactly 32 bytes. */
+static int parse_proof_line(wb_tlog_hash *out, const char *text, size_t len, size_t line_no)
+{
+    unsigned char *raw = NULL;
+    size_t raw_len = 0, i;
+    int rc;
+
+    if (len != 44 || text[43] != '=' || text[42] == '=')
+        goto bad;
+    for (i = 0; i < 43; i++)
+        if (!(text[i] >= 'A' && text[i] <= 'Z') && !(text[i] >= 'a' && text[i] <= 'z') &&
+            !(text[i] >= '0' && text[i] <= '9') && text[i] != '+' && text[i] != '/')
+            goto bad;
+    rc = wb_base64_decode(&raw, &raw_len, text, len);
+    if (rc == WB_ENOMEM)
+        return rc;
+    if (rc < 0 || raw_len != WB_TLOG_HASH_LEN) {
+        wb_free(raw);
+        goto bad;
+    }
+    memcpy(out->bytes, raw, WB_TLOG_HASH_LEN);
+    wb_free(raw);
+    return 0;
+bad:
+    return wb_error_set(WB_EFORMAT,
+                        "add-checkpoint: line %zu is not a proof hash (standard base64 of %d "
+                        "bytes) nor the empty line before the checkpoint",
+                        line_no, WB_TLOG_HASH_LEN);
+}
+
+int wb_witness_add_parse(wb_witness_add *out, const char *body, size_t len)
+{
+    const char *line, *nl;
+    size_t pos, line_len, line_no = 1;
+    int rc;
+
+    if (!out || (!body && len > 0))
+        return wb_error_set(WB_EINVAL, "witness: invalid argument");
+    memset(out, 0, sizeof(*out));
+    if (len > WB_WITNESS_ADD_MAX_SIZE)
+        return wb_error_set(WB_ELIMIT, "add-checkpoint: the body is larger than %zu bytes",
+                            WB_WITNESS_ADD_MAX_SIZE);
+    nl = len ? memchr(body, '\n', len) : NULL;
+    if (!nl)
+        return wb_error_set(WB_EFORMAT, "add-checkpoint: no old size line");
+    line_len = (size_t)(nl - body);
+    if (line_len < 4 || memcmp(body, "old ", 4) != 0 ||
+        !parse_decimal(&out->old_size, body + 4, line_len - 4))
+        return wb_error_set(WB_EFORMAT,
+                            "add-checkpoint: the first line must be \"old N\" with N a decimal "
+                            "size without leading zeros");
+    pos = line_len + 1;
+    for (;;) {
+        line_no++;
+        line = body + pos;
+        nl = pos < len ? memchr(line, '\n', len - pos) : NULL;
+        if (!nl)
+            return wb_error_set(WB_EFORMAT,
+                                "add-checkpoint: line %zu does not end in a newline; the empty "
+                                "line before the checkpoint is missing",
+                                line_no);
+        line_len = (size_t)(nl - line);
+        pos += line_len + 1;
+        if (line_len == 0)
+            break;
+        if (out->n_proof == WB_WITNESS_ADD_MAX_PROOF)
+            return wb_error_set(WB_ELIMIT, "add-checkpoint: more than %d consistency proof lines",
+                                WB_WITNESS_ADD_MAX_PROOF);
+        if ((rc = parse_proof_line(&out->proof[out->n_proof], line, line_len, line_no)) < 0)
+            return rc;
+        out->n_proof++;
+    }
+    out->checkpoint = body + pos;
+    out->checkpoint_len = len - pos;
+    nl = out->checkpoint_len ? memchr(out->checkpoint, '\n', out->checkpoint_len) : NULL;
+    if (!nl || nl == out->checkpoint) {
+        memset(out, 0, sizeof(*out));
+        return wb_error_set(WB_EFORMAT,
+                            "add-checkpoint: no checkpoint after the empty line (its origin line "
+                            "must be non-empty and end in a newline)");
+    }
+    out->origin = out->checkpoint;
+    out->origin_len = (size_t)(nl - out->checkpoint);
+    return 0;
+}
+
+typedef struct {
+    const wb_witness_add *request;
+    uint64_t recorded_size;
+} add_payload;
+
+/* The rules of the add-checkpoint call, in the spec's order. */
+static int add_rules(const wb_checkpoint *old, const wb_checkpoint *cp, void *payload,
+                     wb_witness_verdict *verdict)
+{
+    add_payload *add = payload;
+    const wb_witness_add *req = add->request;
+    uint64_t recorded = old ? old->size : 0;
+    int rc;
+
+    add->recorded_size = recorded;
+    if (req->old_size > cp->size) {
+        *verdict = WB_WITNESS_MALFORMED;
+        return wb_error_set(WB_EFORMAT,
+                            "old size %" PRIu64 " is larger than the checkpoint's size %" PRIu64,
+                            req->old_size, cp->size);
+    }
+    if (req->old_size != recorded) {
+        *verdict = WB_WITNESS_CONFLICT;
+        return wb_error_set(WB_EVERIFY,
+                            "old size %" PRIu64 ", but the last checkpoint this witness cosigned "
+                            "for %s has size %" PRIu64,
+                            req->old_size, cp->origin, recorded);
+    }
+    if (req->old_size == 0 || req->old_size == cp->size) {
+        /* no proof from the empty tree, none between equal sizes */
+        if (req->n_proof != 0) {
+            *verdict = WB_WITNESS_BAD_PROOF;
+            return wb_error_set(WB_EVERIFY,
+                                "the consistency proof from size %" PRIu64 " to size %" PRIu64
+                                " must be empty; it has %zu hashes",
+                                req->old_size, cp->size, req->n_proof);
+        }
+        /* the same size (an empty tree included) must have the same root */
+        if (old && old->size == cp->size &&
+            !wb_digest_equal(old->root.bytes, cp->root.bytes, WB_TLOG_HASH_LEN)) {
+            *verdict = WB_WITNESS_FORK;
+            return wb_error_set(WB_EVERIFY,
+                                "fork (split view) of %s: two trees of size %" PRIu64
+                                ": this checkpoint's root is not the one this witness cosigned",
+                                cp->origin, cp->size);
+        }
+        return 0;
+    }
+    /* old is the recorded tree here (recorded == old_size > 0); the roots
+     * come from it and from the verified checkpoint, never from the client */
+    rc = wb_tlog_verify_consistency(old->size, cp->size, req->proof, req->n_proof, &old->root,
+                                    &cp->root);
+    if (rc == WB_EVERIFY) {
+        *verdict = WB_WITNESS_BAD_PROOF;
+        return wb_error_prefix(rc,
+                               "the consistency proof from size %" PRIu64 " to size %" PRIu64
+                               " of %s does not verify: ",
+                               old->size, cp->size, cp->origin);
+    }
+    return rc;
+}
+
+int wb_witness_add_checkpoint(wb_witness_result *out, wb_witness_verdict *verdict_out,
+                              uint64_t *recorded_size_out, const char *state_dir,
+                              const wb_note_signer *witness, const wb_note_verifier *log_key,
+                              const wb_witness_add *request, uint64_t timestamp)
+{
+    add_payload payload = {.request = request};
+    wb_witness_verdict verdict;
+    int rc;
+
+    if (recorded_size_out)
+        *recorded_size_out = 0;
+    if (verdict_out)
+        *verdict_out = WB_WITNESS_FAILED;
+    if (!verdict_out || !request || !request->checkpoint ||
+        request->n_proof > WB_WITNESS_ADD_MAX_PROOF)
+        return wb_error_set(WB_EINVAL, "witness: invalid argument");
+    rc = witness_step(out, &verdict, state_dir, witness, log_key, request->checkpoint,
+                      request->checkpoint_len, add_rules, &payload, timestamp);
+    *verdict_out = verdict;
+    if (recorded_size_out && (verdict == WB_WITNESS_CONFLICT || verdict == WB_WITNESS_FORK))
+        *recorded_size_out = payload.recorded_size;
     return rc;
 }

@@ -205,6 +205,12 @@ wbd_route_id wbd_route_parse(wbd_route *out, const char *method, const char *pat
         out->id = WBD_ROUTE_TILE;
         return out->id;
     }
+    if (strcmp(path, "/add-checkpoint") == 0) {
+        if (!post)
+            return wrong_method(out, ALLOW_POST);
+        out->id = WBD_ROUTE_ADD_CHECKPOINT;
+        return out->id;
+    }
     if (strcmp(path, "/v1/entries") == 0) {
         if (!post)
             return wrong_method(out, ALLOW_POST);

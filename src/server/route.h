@@ -28,6 +28,7 @@ typedef enum {
     WBD_ROUTE_PROOF_INCLUSION,   /* GET /v1/proof/inclusion?index=&size= */
     WBD_ROUTE_PROOF_CONSISTENCY, /* GET /v1/proof/consistency?from=&to= */
     WBD_ROUTE_SEARCH,            /* GET /v1/search?digest=sha256:HEX */
+    WBD_ROUTE_ADD_CHECKPOINT,    /* POST /add-checkpoint (c2sp.org/tlog-witness) */
 } wbd_route_id;
 
 /* One decoded query argument (value NULL when the argument had no '='). */

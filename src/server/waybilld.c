@@ -48,7 +48,10 @@
 #include <unistd.h>
 #include <waybill/waybill.h>
 
+#include "cosigner.h"
 #include "route.h"
+#include "tls.h"
+#include "witness_ep.h"
 
 #define DEFAULT_MAX_BODY      ((size_t)1 << 20)
 #define QUEUE_MAX             (4 * WB_LEDGER_MAX_BATCH)
@@ -108,12 +111,23 @@ static struct {
     bool stopping;    /* refuse new submissions */
     bool sequencer_exit;
     bool log_batches;
+    unsigned timeout_s; /* --timeout: idle connections, and a whole request's body */
     pthread_t sequencer;
 } g = {
     .dir_fd = -1,
+    .timeout_s = CONNECTION_TIMEOUT_S,
     .mu = PTHREAD_MUTEX_INITIALIZER,
     .tokens_lock = PTHREAD_RWLOCK_INITIALIZER,
 };
+
+/* TLS, mutual TLS and the witness endpoint (tls.c, witness_ep.c), set at
+ * start and read-only afterwards. */
+static struct {
+    wbd_tls tls;          /* the PEM text, while the daemon runs */
+    bool https;           /* --tls-cert and --tls-key */
+    bool client_certs;    /* --tls-client-ca: verify and map client certificates */
+    wbd_witness *witness; /* --witness-key: POST /add-checkpoint */
+} tlsw;
 
 static void log_line(const char *fmt, ...) WB_PRINTF(1, 2);
 static void log_line(const char *fmt, ...)
@@ -442,37 +456,91 @@ static bool media_type_is(const char *header, const char *type)
     return *header == '\0' || *header == ';';
 }
 
+/* Who is asking: the party of the bearer token when the request has an
+ * Authorization header (a token not known is refused, whatever the
+ * connection's certificate), else, with --tls-client-ca, the party that a
+ * cert-sha256 line of the tokens file gives the client certificate, once
+ * that has been verified against the client CA. true with req->party and
+ * *roles set; false when refused, the 401 queued and its result in
+ * *refused. */
+static bool authenticate(struct MHD_Connection *conn, request *req, unsigned *roles,
+                         enum MHD_Result *refused)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    const char *party = NULL;
+    unsigned char digest[WB_CERT_DIGEST_LEN];
+    char why[256];
+    int rc;
+
+    *roles = 0;
+    if (!auth && tlsw.client_certs) {
+        switch (wbd_tls_peer(conn, digest, why, sizeof(why))) {
+        case WBD_PEER_NONE:
+            break;
+        case WBD_PEER_UNVERIFIED:
+            log_line("%s %s: client certificate refused: %s", req->method, req->path, why);
+            *refused = send_error(conn, req, 401, "unauthorized",
+                                  "the client certificate does not verify against the client CA",
+                                  "WWW-Authenticate", "Bearer");
+            return false;
+        case WBD_PEER_VERIFIED:
+            pthread_rwlock_rdlock(&g.tokens_lock);
+            rc = wb_tokens_check_cert(g.tokens, digest, sizeof(digest), &party, roles);
+            if (rc == 0)
+                snprintf(req->party, sizeof(req->party), "%s", party);
+            pthread_rwlock_unlock(&g.tokens_lock);
+            if (rc < 0) {
+                *refused = send_error(conn, req, 401, "unauthorized",
+                                      "the client certificate is not in the tokens file",
+                                      "WWW-Authenticate", "Bearer");
+                return false;
+            }
+            return true;
+        }
+    }
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
+        *refused =
+            send_error(conn, req, 401, "unauthorized",
+                       tlsw.client_certs ? "a bearer token or a client certificate is required"
+                                         : "a bearer token is required",
+                       "WWW-Authenticate", "Bearer");
+        return false;
+    }
+    auth += 7;
+    while (*auth == ' ')
+        auth++;
+    if (!*auth || strlen(auth) > TOKEN_MAX) {
+        *refused = send_error(conn, req, 401, "unauthorized", "the token is not known",
+                              "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return false;
+    }
+    pthread_rwlock_rdlock(&g.tokens_lock);
+    rc = wb_tokens_check(g.tokens, auth, &party, roles);
+    if (rc == 0)
+        snprintf(req->party, sizeof(req->party), "%s", party);
+    pthread_rwlock_unlock(&g.tokens_lock);
+    if (rc < 0) {
+        *refused = send_error(conn, req, 401, "unauthorized", "the token is not known",
+                              "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return false;
+    }
+    return true;
+}
+
 /* The first call of a POST /v1/entries, headers only: who, what, how big.
  * Refusals are answered at once, before any of the body is read. */
 static enum MHD_Result start_submit(struct MHD_Connection *conn, request *req)
 {
-    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    const char *party = NULL;
+    enum MHD_Result refused;
     unsigned roles = 0;
     uint64_t declared;
-    int rc;
 
-    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
-        return send_error(conn, req, 401, "unauthorized", "a bearer token is required",
-                          "WWW-Authenticate", "Bearer");
-    auth += 7;
-    while (*auth == ' ')
-        auth++;
-    if (!*auth || strlen(auth) > TOKEN_MAX)
-        return send_error(conn, req, 401, "unauthorized", "the token is not known",
-                          "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    pthread_rwlock_rdlock(&g.tokens_lock);
-    rc = wb_tokens_check(g.tokens, auth, &party, &roles);
-    if (rc == 0)
-        snprintf(req->party, sizeof(req->party), "%s", party);
-    pthread_rwlock_unlock(&g.tokens_lock);
-    if (rc < 0)
-        return send_error(conn, req, 401, "unauthorized", "the token is not known",
-                          "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    if (!authenticate(conn, req, &roles, &refused))
+        return refused;
     if (!(roles & WB_ROLE_SUBMIT))
-        return send_error(conn, req, 403, "forbidden", "the token does not have the submit role",
+        return send_error(conn, req, 403, "forbidden", "the party does not have the submit role",
                           NULL, NULL);
     if (!type || !(media_type_is(type, "application/json") ||
                    media_type_is(type, "application/vnd.dsse.envelope+json")))
@@ -649,6 +717,7 @@ static void *sequencer_main(void *arg)
             struct timespec t0;
             clock_gettime(CLOCK_MONOTONIC, &t0);
             append_group(batch, n, entries, indexes);
+            wbd_cosigner_kick();
             if (g.log_batches)
                 log_line("batch %zu in %.1fms", n, ms_since(&t0));
         }
@@ -659,6 +728,62 @@ static void *sequencer_main(void *arg)
     free(entries);
     free(indexes);
     return NULL;
+}
+
+/* --- the witness (POST /add-checkpoint, witness_ep.c) --- */
+
+/* The first call, headers only: a witness at all, who, how big. */
+static enum MHD_Result start_witness(struct MHD_Connection *conn, request *req)
+{
+    const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    enum MHD_Result refused;
+    unsigned roles = 0;
+    uint64_t declared;
+
+    if (!tlsw.witness)
+        return send_error(conn, req, 404, "not_found",
+                          "this server is not a witness (started without --witness-key)", NULL,
+                          NULL);
+    if (!authenticate(conn, req, &roles, &refused))
+        return refused;
+    if (!(roles & WB_ROLE_WITNESS))
+        return send_error(conn, req, 403, "forbidden", "the party does not have the witness role",
+                          NULL, NULL);
+    if (length && (!wbd_parse_u64(&declared, length) || declared > WBD_WITNESS_BODY_MAX))
+        return send_error(conn, req, 413, "too_large", "an add-checkpoint body is at most 64 KiB",
+                          NULL, NULL);
+    req->state = REQ_BODY;
+    return MHD_YES;
+}
+
+/* The whole body is in: witness it (in this worker: the library's lock
+ * serializes the witnesses of one state directory, and its fsyncs are few
+ * next to the submissions'). */
+static enum MHD_Result finish_witness(struct MHD_Connection *conn, request *req)
+{
+    wbd_witness_reply reply;
+    enum MHD_Result ret;
+
+    wbd_witness_answer(&reply, tlsw.witness, (const char *)req->body, req->body_len,
+                       (uint64_t)time(NULL));
+    if (reply.status == 500)
+        log_line("%s %s: %s", req->method, req->path, reply.detail);
+    if (reply.content_type)
+        ret = send_response(conn, req, reply.status, reply.content_type, reply.body, reply.body_len,
+                            "no-store", NULL, NULL);
+    else
+        ret = send_error(conn, req, reply.status, reply.error,
+                         reply.status == 500 ? "the witness could not answer; see its log"
+                                             : reply.detail,
+                         NULL, NULL);
+    wbd_witness_reply_clear(&reply);
+    return ret;
+}
+
+/* The largest body the request's route takes. */
+static size_t body_max(const request *req)
+{
+    return req->route.id == WBD_ROUTE_ADD_CHECKPOINT ? WBD_WITNESS_BODY_MAX : g.max_body;
 }
 
 /* --- the request handler --- */
@@ -687,7 +812,9 @@ static enum MHD_Result answer_get(struct MHD_Connection *conn, request *req, con
         return send_error(conn, req, route->status, route->error, route->detail,
                           route->allow ? "Allow" : NULL, route->allow);
     case WBD_ROUTE_CHECKPOINT:
-        return answer_static(conn, req, "checkpoint", "text/plain; charset=utf-8",
+        return answer_static(conn, req,
+                             wbd_cosigner_enabled() ? WBD_WITNESSED_CHECKPOINT : "checkpoint",
+                             "text/plain; charset=utf-8",
                              "no-cache, max-age=1");
     case WBD_ROUTE_TILE:
         return answer_static(conn, req, route->tile_path, "application/octet-stream",
@@ -702,6 +829,7 @@ static enum MHD_Result answer_get(struct MHD_Connection *conn, request *req, con
     case WBD_ROUTE_SEARCH:
         return answer_search(conn, req, route);
     case WBD_ROUTE_SUBMIT:
+    case WBD_ROUTE_ADD_CHECKPOINT:
         break;
     }
     return send_error(conn, req, 500, "internal", "unrouted", NULL, NULL);
@@ -730,10 +858,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                         q.count > WBD_QUERY_MAX ? WBD_QUERY_MAX + 1 : q.count);
         if (req->route.id == WBD_ROUTE_SUBMIT)
             return start_submit(conn, req);
+        if (req->route.id == WBD_ROUTE_ADD_CHECKPOINT)
+            return start_witness(conn, req);
         /* answered on the next call, once the (empty) body is read:
          * libmicrohttpd closes a connection answered before that */
         req->state = REQ_ROUTED;
         return MHD_YES;
+    }
+    /* a body that trickles in is cut off after --timeout seconds in all
+     * (libmicrohttpd's own timeout only closes connections that go quiet) */
+    if (*upload_data_size && (req->state == REQ_ROUTED || req->state == REQ_BODY) &&
+        ms_since(&req->start) > 1000.0 * g.timeout_s) {
+        req->status = 408;
+        return MHD_NO;
     }
     switch (req->state) {
     case REQ_ROUTED:
@@ -752,7 +889,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (*upload_data_size) {
             size_t len = *upload_data_size;
             *upload_data_size = 0;
-            if (len > g.max_body - req->body_len) {
+            if (len > body_max(req) - req->body_len) {
                 /* refused while receiving: the connection is closed, so
                  * no more of it is read */
                 req->status = 413;
@@ -765,8 +902,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                 unsigned char *grown;
                 while (cap < req->body_len + len)
                     cap *= 2;
-                if (cap > g.max_body)
-                    cap = g.max_body;
+                if (cap > body_max(req))
+                    cap = body_max(req);
                 if (!(grown = realloc(req->body, cap))) {
                     req->status = 500;
                     return MHD_NO;
@@ -778,6 +915,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             req->body_len += len;
             return MHD_YES;
         }
+        if (req->route.id == WBD_ROUTE_ADD_CHECKPOINT)
+            return finish_witness(conn, req);
         return finish_submit(conn, req);
     case REQ_WAITING:
         return answer_submit(conn, req);
@@ -831,13 +970,126 @@ static void usage(FILE *out)
         out,
         "usage: waybilld --ledger DIR [--store URL] --listen ADDR:PORT --tokens FILE\n"
         "                [--policy FILE] [--max-body BYTES] [--threads N] [--max-connections N]\n"
-        "                [--max-per-ip N] [--log-batches]\n"
+        "                [--max-per-ip N] [--timeout SECONDS] [--log-batches]\n"
+        "                [--witnesses FILE [--witness-quorum K]]\n"
+        "                [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
+        "                [--witness-key KEY [--witness-name NAME] --witness-state DIR\n"
+        "                 --witness-log VKEY [--witness-log VKEY ...]]\n"
         "\n"
         "Serve the ledger in DIR over HTTP (docs/server.md); with --store its\n"
         "entries are in that PostgreSQL database (postgresql://...), which several\n"
         "waybilld, each with its own DIR, may share. ADDR is an IPv4\n"
         "address or [IPv6]; PORT 0 picks a free port (logged at start).\n"
-        "Without --policy, envelopes are logged without checking their signatures.\n");
+        "Without --policy, envelopes are logged without checking their signatures.\n"
+        "With --tls-cert and --tls-key (PEM), HTTPS only; with --tls-client-ca,\n"
+        "a client certificate verified against that CA and named by a\n"
+        "cert-sha256: line of the tokens file authenticates like a token.\n"
+        "With --witness-key, POST /add-checkpoint cosigns checkpoints of the\n"
+        "logs given by --witness-log (c2sp.org/tlog-witness), for parties with\n"
+        "the witness role.\n");
+}
+
+/* --- TLS and witness options --- */
+
+static struct {
+    const char *cert, *key, *client_ca;
+    const char *witness_key, *witness_name, *witness_state;
+    const char *witness_logs[WBD_WITNESS_MAX_LOGS];
+    size_t n_witness_logs;
+} tlsw_opts;
+
+static int tlsw_option(int opt, const char *arg)
+{
+    switch (opt) {
+    case 'C':
+        tlsw_opts.cert = arg;
+        break;
+    case 'K':
+        tlsw_opts.key = arg;
+        break;
+    case 'A':
+        tlsw_opts.client_ca = arg;
+        break;
+    case 'W':
+        tlsw_opts.witness_key = arg;
+        break;
+    case 'N':
+        tlsw_opts.witness_name = arg;
+        break;
+    case 'S':
+        tlsw_opts.witness_state = arg;
+        break;
+    case 'L':
+        if (tlsw_opts.n_witness_logs == WBD_WITNESS_MAX_LOGS) {
+            fprintf(stderr, "waybilld: at most %d --witness-log\n", WBD_WITNESS_MAX_LOGS);
+            return -1;
+        }
+        tlsw_opts.witness_logs[tlsw_opts.n_witness_logs++] = arg;
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
+/* The options that go together, before anything is loaded. */
+static int tlsw_check(void)
+{
+    if (!tlsw_opts.cert != !tlsw_opts.key) {
+        fprintf(stderr, "waybilld: --tls-cert and --tls-key go together: %s is missing\n",
+                tlsw_opts.cert ? "--tls-key" : "--tls-cert");
+        return -1;
+    }
+    if (tlsw_opts.client_ca && !tlsw_opts.cert) {
+        fprintf(stderr, "waybilld: --tls-client-ca needs --tls-cert and --tls-key\n");
+        return -1;
+    }
+    if (!tlsw_opts.witness_key &&
+        (tlsw_opts.witness_name || tlsw_opts.witness_state || tlsw_opts.n_witness_logs)) {
+        fprintf(stderr, "waybilld: --witness-name, --witness-state and --witness-log need "
+                        "--witness-key\n");
+        return -1;
+    }
+    if (tlsw_opts.witness_key && (!tlsw_opts.witness_state || !tlsw_opts.n_witness_logs)) {
+        fprintf(stderr, "waybilld: --witness-key needs --witness-state DIR and at least one "
+                        "--witness-log VKEY\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The libmicrohttpd options for TLS (none without it), for
+ * MHD_OPTION_ARRAY. MHD keeps the pointers: tlsw.tls lives until the
+ * daemon has stopped. */
+static void tlsw_mhd_options(struct MHD_OptionItem items[4])
+{
+    size_t n = 0;
+
+    if (tlsw.https) {
+        items[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tlsw.tls.cert};
+        items[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tlsw.tls.key};
+        /* a trust list makes MHD ask for client certificates; it does not
+         * verify them (wbd_tls_peer() does) */
+        if (tlsw.client_certs)
+            items[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, tlsw.tls.client_ca};
+    }
+    items[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
+static int tlsw_load(void)
+{
+    if (tlsw_opts.cert) {
+        if (wbd_tls_load(&tlsw.tls, tlsw_opts.cert, tlsw_opts.key, tlsw_opts.client_ca) < 0)
+            return -1;
+        tlsw.https = true;
+        tlsw.client_certs = tlsw_opts.client_ca != NULL;
+    }
+    if (tlsw_opts.witness_key &&
+        wbd_witness_new(&tlsw.witness, tlsw_opts.witness_key, tlsw_opts.witness_name,
+                        tlsw_opts.witness_state, tlsw_opts.witness_logs,
+                        tlsw_opts.n_witness_logs) < 0)
+        return -1;
+    return 0;
 }
 
 static int parse_listen(struct sockaddr_storage *out, socklen_t *out_len, const char *text)
@@ -909,15 +1161,27 @@ int main(int argc, char **argv)
         {"max-connections", required_argument, NULL, 'c'},
         {"max-per-ip", required_argument, NULL, 'i'},
         {"log-batches", no_argument, NULL, 'v'},
+        {"witnesses", required_argument, NULL, 'w'},
+        {"witness-quorum", required_argument, NULL, 'q'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"tls-client-ca", required_argument, NULL, 'A'},
+        {"witness-key", required_argument, NULL, 'W'},
+        {"witness-name", required_argument, NULL, 'N'},
+        {"witness-state", required_argument, NULL, 'S'},
+        {"witness-log", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *listen_text = NULL, *policy_path = NULL;
+    const char *listen_text = NULL, *policy_path = NULL, *witnesses_path = NULL;
+    unsigned witness_quorum = 0;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
     unsigned threads = 0, max_connections = 1000, max_per_ip = 256;
     uint64_t max_body = DEFAULT_MAX_BODY;
     struct MHD_Daemon *daemon = NULL;
+    struct MHD_OptionItem tls_options[4];
     const union MHD_DaemonInfo *info;
     sigset_t signals;
     bool sequencer_started = false;
@@ -968,6 +1232,31 @@ int main(int argc, char **argv)
         case 'v':
             g.log_batches = true;
             break;
+        case 'w':
+            witnesses_path = optarg;
+            break;
+        case 'q':
+            if (!parse_count(&witness_quorum, optarg, 1, WBD_WITNESSES_MAX)) {
+                fprintf(stderr, "waybilld: --witness-quorum: 1 to %d\n", WBD_WITNESSES_MAX);
+                return 2;
+            }
+            break;
+        case 'T':
+            if (!parse_count(&g.timeout_s, optarg, 1, 3600)) {
+                fprintf(stderr, "waybilld: --timeout: 1 to 3600 seconds\n");
+                return 2;
+            }
+            break;
+        case 'C':
+        case 'K':
+        case 'A':
+        case 'W':
+        case 'N':
+        case 'S':
+        case 'L':
+            if (tlsw_option(opt, optarg) < 0)
+                return 2;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -985,6 +1274,8 @@ int main(int argc, char **argv)
                 listen_text);
         return 2;
     }
+    if (tlsw_check() < 0)
+        return 2;
     g.max_body = (size_t)max_body;
     if (threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -999,6 +1290,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "waybilld: %s\n", wb_error_last());
         goto out;
     }
+    if (tlsw_load() < 0)
+        goto out;
+    if (witness_quorum && !witnesses_path) {
+        fprintf(stderr, "waybilld: --witness-quorum needs --witnesses\n");
+        goto out;
+    }
+    if (witnesses_path && wbd_cosigner_load(witnesses_path, witness_quorum) < 0)
+        goto out;
     if (wb_ledger_open_at(&g.writer, g.dir, g.store, 0) < 0) {
         fprintf(stderr, "waybilld: %s\n", wb_error_last());
         goto out;
@@ -1028,16 +1327,20 @@ int main(int argc, char **argv)
         goto out;
     }
     sequencer_started = true;
+    if (wbd_cosigner_start(g.dir, g.dir_fd, g.store, log_line) < 0)
+        goto out;
 
+    tlsw_mhd_options(tls_options);
     daemon = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-        max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_MAX, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (tlsw.https ? MHD_USE_TLS : 0),
+        0, NULL, NULL, handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY,
+        tls_options, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        threads, MHD_OPTION_CONNECTION_TIMEOUT, g.timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        max_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_MAX,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_END);
     if (!daemon) {
         fprintf(stderr, "waybilld: cannot listen on %s\n", listen_text);
         goto out;
@@ -1046,6 +1349,13 @@ int main(int argc, char **argv)
     log_line("serving %s on %s (port %u), %u threads, max body %zu bytes, %s", g.dir, listen_text,
              info ? (unsigned)info->port : 0u, threads, g.max_body,
              g.policy ? "policy checked" : "no policy: signatures are not checked");
+    if (tlsw.https)
+        log_line("HTTPS only%s", tlsw.client_certs ? "; client certificates verified against "
+                                                     "--tls-client-ca and mapped by the tokens file"
+                                                   : "");
+    if (tlsw.witness)
+        log_line("witness %s: POST /add-checkpoint for %zu log%s", wbd_witness_vkey(tlsw.witness),
+                 tlsw_opts.n_witness_logs, tlsw_opts.n_witness_logs == 1 ? "" : "s");
 
     for (;;) {
         if (sigwait(&signals, &sig) != 0)
@@ -1070,6 +1380,7 @@ int main(int argc, char **argv)
     pthread_mutex_unlock(&g.mu);
     pthread_join(g.sequencer, NULL);
     sequencer_started = false;
+    wbd_cosigner_stop();
     /* the answers of what was appended go out before the connections close */
     {
         struct timespec deadline;
@@ -1097,9 +1408,12 @@ out:
     }
     if (daemon)
         MHD_stop_daemon(daemon);
+    wbd_cosigner_stop();
     wb_ledger_free(g.writer);
     wb_policy_free(g.policy);
     wb_tokens_free(g.tokens);
+    wbd_witness_free(tlsw.witness);
+    wbd_tls_clear(&tlsw.tls);
     if (g.dir_fd >= 0)
         close(g.dir_fd);
     return status;

@@ -418,6 +418,58 @@ def c_hostile():
     assert ctx.proc.poll() is None
 
 
+@case("slow-drip body: cut off after --timeout (408), other clients served meanwhile, nothing stored")
+def c_slow_drip():
+    from waybilld_start import start_waybilld
+    ledger = os.path.join(ctx.dir, "drip-ledger")
+    run("log", "init", "--ledger", ledger, "--origin", "example.com/drip", "--key", "log.key")
+    log = os.path.join(ctx.dir, "drip.log")
+    proc, port = start_waybilld(WAYBILLD, ["--ledger", ledger, "--tokens", ctx.tokens,
+                                           "--threads", "2", "--timeout", "2"], log)
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(("POST /v1/entries HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+                   % ctx.token).encode())
+        start = time.monotonic()
+        closed_after = None
+        served = None
+        while time.monotonic() - start < 10:
+            try:
+                s.sendall(b"{")
+            except OSError:
+                closed_after = time.monotonic() - start
+                break
+            if served is None:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                t0 = time.monotonic()
+                c.request("GET", "/checkpoint")
+                served = (c.getresponse().status, time.monotonic() - t0)
+                c.close()
+            s.settimeout(0.5)
+            try:
+                if s.recv(1024) == b"":
+                    closed_after = time.monotonic() - start
+                    break
+            except socket.timeout:
+                pass
+            except OSError:
+                closed_after = time.monotonic() - start
+                break
+        s.close()
+        assert closed_after is not None and closed_after < 6, closed_after
+        assert served and served[0] == 200 and served[1] < 1, served
+        time.sleep(0.2)
+        with open(log) as f:
+            text = f.read()
+        assert re.search(r"POST /v1/entries 408 acme", text), text[-500:]
+        out = run("log", "checkpoint", "--ledger", ledger).stdout
+        assert out.split("\n")[1] == "0", out
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @case("SIGHUP: a tokens file that does not load keeps the old tokens; a good one replaces them")
 def c_sighup():
     with open(ctx.tokens) as f:

@@ -5,7 +5,9 @@
  * them parses back and looks them up. The parser: every kind of malformed
  * line is refused with the file name and line number, the same hash on two
  * lines is refused, comments and blank lines are not lines. Loading refuses
- * a file that group or others may write. Then allocation failures.
+ * a file that group or others may write. Client certificate lines
+ * (cert-sha256:) are looked up by certificate digest only, never by a
+ * token, and the reverse. Then allocation failures.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,6 +222,105 @@ static void test_malformed_lines(void **state)
         wb_tokens *tokens = NULL;
         expect_error(wb_tokens_parse(&tokens, with_nul, sizeof(with_nul) - 1, "t"), WB_EFORMAT,
                      "t:2: byte 0x00");
+    }
+}
+
+/* sha256("abc"), FIPS 180-2: used as a token's hash and as a certificate's */
+#define ABC_HEX "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+static void test_cert_lines(void **state)
+{
+    static const unsigned char abc_sha256[WB_CERT_DIGEST_LEN] = {
+        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    unsigned char other[WB_CERT_DIGEST_LEN];
+    const char *party = NULL;
+    unsigned roles = 0;
+    char *line = NULL;
+    wb_tokens *tokens;
+    (void)state;
+
+    /* a certificate line and a token line */
+    tokens = parse_ok("# mTLS\n"
+                      "farm submit,witness cert-sha256:" ABC_HEX "\n"
+                      "q admin " HASH_B "\n");
+    assert_int_equal(wb_tokens_count(tokens), 2);
+    assert_int_equal(wb_tokens_check_cert(tokens, abc_sha256, sizeof(abc_sha256), &party, &roles),
+                     0);
+    assert_string_equal(party, "farm");
+    assert_int_equal(roles, WB_ROLE_SUBMIT | WB_ROLE_WITNESS);
+    /* the token whose hash is that digest does not match a certificate line */
+    expect_error(wb_tokens_check(tokens, "abc", &party, &roles), WB_ENOTFOUND, "not known");
+    assert_null(party);
+    assert_int_equal(roles, 0);
+    /* another digest */
+    memcpy(other, abc_sha256, sizeof(other));
+    other[31] ^= 1;
+    expect_error(wb_tokens_check_cert(tokens, other, sizeof(other), &party, &roles), WB_ENOTFOUND,
+                 "client certificate: not known");
+    assert_null(party);
+    expect_error(wb_tokens_check_cert(tokens, abc_sha256, 31, NULL, NULL), WB_EINVAL, NULL);
+    expect_error(wb_tokens_check_cert(NULL, abc_sha256, 32, NULL, NULL), WB_EINVAL, NULL);
+    expect_error(wb_tokens_check_cert(tokens, NULL, 32, NULL, NULL), WB_EINVAL, NULL);
+    wb_tokens_free(tokens);
+
+    /* and the reverse: a token line is not found by a certificate digest */
+    tokens = parse_ok("p submit sha256:" ABC_HEX "\n");
+    assert_int_equal(wb_tokens_check(tokens, "abc", &party, NULL), 0);
+    assert_string_equal(party, "p");
+    expect_error(wb_tokens_check_cert(tokens, abc_sha256, 32, &party, NULL), WB_ENOTFOUND, NULL);
+    wb_tokens_free(tokens);
+
+    /* the line for a certificate parses back */
+    assert_int_equal(wb_cert_line(&line, abc_sha256, 32, "farm", WB_ROLE_SUBMIT), 0);
+    assert_string_equal(line, "farm submit cert-sha256:" ABC_HEX);
+    tokens = parse_ok(line);
+    assert_int_equal(wb_tokens_check_cert(tokens, abc_sha256, 32, &party, &roles), 0);
+    assert_string_equal(party, "farm");
+    assert_int_equal(roles, WB_ROLE_SUBMIT);
+    wb_tokens_free(tokens);
+    wb_free(line);
+    expect_error(wb_cert_line(&line, abc_sha256, 32, "a/b", WB_ROLE_SUBMIT), WB_EINVAL, "party");
+    expect_error(wb_cert_line(&line, abc_sha256, 32, "p", 0), WB_EINVAL, "roles");
+    expect_error(wb_cert_line(&line, abc_sha256, 16, "p", WB_ROLE_SUBMIT), WB_EINVAL, NULL);
+
+    /* malformed certificate lines name the file and line */
+    {
+        static const struct {
+            const char *text;
+            const char *needle;
+        } cases[] = {
+            {"p submit cert-sha256:" ABC_HEX "0", "certificate hash must be cert-sha256:"},
+            {"p submit "
+             "cert-sha256:BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+             "64 lower-case"},
+            {"p submit cert-sha256:", "64 lower-case"},
+            {"p submit cert-sha512:" ABC_HEX, "cert-sha256:HEX"},
+            {"p submit cert:" ABC_HEX, "cert-sha256:HEX"},
+            {"p submit cert-sha256:" ABC_HEX " x", "more than three fields"},
+        };
+        size_t i;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            wb_tokens *bad = (wb_tokens *)1;
+            char *text = wb_asprintf("# c\nq admin %s\n%s\n", HASH_B, cases[i].text);
+            int rc = wb_tokens_parse(&bad, text, strlen(text), "tokens.txt");
+            if (rc != WB_EFORMAT || !strstr(wb_error_last(), "tokens.txt:3: ") ||
+                !strstr(wb_error_last(), cases[i].needle))
+                fail_msg("case %zu (%s): %s: %s", i, cases[i].text, wb_error_name(rc),
+                         wb_error_last());
+            assert_null(bad);
+            wb_free(text);
+        }
+    }
+    /* one digest on a token line and a certificate line: one of them is wrong */
+    {
+        static const char both[] =
+            "p submit sha256:" ABC_HEX "\nq submit cert-sha256:" ABC_HEX "\n";
+        wb_tokens *dup = NULL;
+        expect_error(wb_tokens_parse(&dup, both, sizeof(both) - 1, "t"), WB_EFORMAT,
+                     "t:2: the same token hash as line 1");
+        assert_null(dup);
     }
 }
 
@@ -473,7 +574,9 @@ static void test_out_of_memory(void **state)
     const char *dir = new_dir("oom");
     static const char many[] = "a submit " HASH_A "\nb witness,admin " HASH_B "\n"
                                "c submit sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb41"
-                               "0ff61f20015ad\n";
+                               "0ff61f20015ad\n"
+                               "d submit cert-sha256:"
+                               "1111111111111111111111111111111111111111111111111111111111111111\n";
     static const char dup[] = "a submit " HASH_A "\nb witness,admin " HASH_A "\n";
     (void)state;
 
@@ -482,23 +585,20 @@ static void test_out_of_memory(void **state)
     run_with_failing_allocations(op_parse, many, 0, "parse");
     run_with_failing_allocations(op_parse, dup, WB_EFORMAT, "parse a duplicate");
     run_with_failing_allocations(op_parse, "a submit,nope " HASH_A, WB_EFORMAT, "bad role");
+    run_with_failing_allocations(op_parse, "a submit cert-sha256:" ABC_HEX "\nb admin " HASH_A "\n",
+                                 0, "parse a certificate line");
     run_with_failing_allocations(op_load, join(dir, "tokens"), 0, "load");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_generate),
-        cmocka_unit_test(test_line_parses_and_checks),
-        cmocka_unit_test(test_known_hash),
-        cmocka_unit_test(test_empty_and_comments),
-        cmocka_unit_test(test_malformed_lines),
-        cmocka_unit_test(test_party_bounds),
-        cmocka_unit_test(test_duplicate_hash),
-        cmocka_unit_test(test_roles_parse),
-        cmocka_unit_test(test_load),
-        cmocka_unit_test(test_many_lines),
-        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_generate),        cmocka_unit_test(test_line_parses_and_checks),
+        cmocka_unit_test(test_known_hash),      cmocka_unit_test(test_empty_and_comments),
+        cmocka_unit_test(test_malformed_lines), cmocka_unit_test(test_cert_lines),
+        cmocka_unit_test(test_party_bounds),    cmocka_unit_test(test_duplicate_hash),
+        cmocka_unit_test(test_roles_parse),     cmocka_unit_test(test_load),
+        cmocka_unit_test(test_many_lines),      cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, make_base_dir, remove_base_dir);
 }

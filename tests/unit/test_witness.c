@@ -7,7 +7,9 @@
  * play the forked log. Every cosigned note is checked with wb_cosig_verify,
  * every refusal for its code and its message, and that it left the state
  * file as it was. Allocation failures are injected into a grow with a proof
- * and into the proof parser.
+ * and into the proof parser. The add-checkpoint call (wb_witness_add_parse,
+ * wb_witness_add_checkpoint) is driven with request bodies as a log would
+ * send them, and each of the spec's outcomes checked for its verdict.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +30,8 @@
 
 #include "internal.h"
 #include "waybill/witness.h"
+#include "expect.h"
+#include "oom.h"
 
 #define ORIGIN      "test.example/log"
 #define WITNESS     "witness.example/w1"
@@ -700,6 +704,317 @@ static void test_out_of_memory(void **state)
     wb_free(cp);
 }
 
+/* --- add-checkpoint (c2sp.org/tlog-witness) --- */
+
+/* The request body a log sends: "old N", the proof lines from `old` to
+ * `size` of `tag`'s log (`n_proof` overrides their count when not -1,
+ * repeating the first hash), the empty line, the checkpoint signed by
+ * `signer` (wb_free()). */
+static char *add_body(size_t *len, const char *tag, uint64_t old, uint64_t size,
+                      const wb_note_signer *signer, int n_proof)
+{
+    test_log log = {tag, size};
+    wb_tlog_hash hashes[WB_TLOG_MAX_CONSISTENCY_PROOF];
+    size_t n = 0, i, cp_len = 0;
+    char *cp = signed_checkpoint(&cp_len, tag, size, signer, ORIGIN);
+    wb_buf buf = {0};
+
+    if (old > 0 && old <= size)
+        assert_int_equal(wb_tlog_prove_consistency(hashes, &n, WB_TLOG_MAX_CONSISTENCY_PROOF, old,
+                                                   size, read_leaf, &log),
+                         0);
+    if (n_proof >= 0) {
+        if (n == 0)
+            memset(hashes, 0x5a, sizeof(hashes));
+        for (i = n; i < (size_t)n_proof && i < WB_TLOG_MAX_CONSISTENCY_PROOF; i++)
+            hashes[i] = hashes[0];
+        n = (size_t)n_proof;
+    }
+    wb_buf_printf(&buf, "old %llu\n", (unsigned long long)old);
+    for (i = 0; i < n; i++) {
+        wb_buf_base64(&buf, hashes[i % WB_TLOG_MAX_CONSISTENCY_PROOF].bytes, WB_TLOG_HASH_LEN);
+        wb_buf_putc(&buf, '\n');
+    }
+    wb_buf_putc(&buf, '\n');
+    wb_buf_append(&buf, cp, cp_len);
+    wb_free(cp);
+    assert_false(buf.failed);
+    {
+        char *out = NULL;
+        assert_int_equal(wb_buf_detach(&buf, &out, len), 0);
+        return out;
+    }
+}
+
+/* Send one request; returns the code, with *verdict and *recorded. On
+ * success the cosignature line alone must verify on the checkpoint. */
+static int add(const char *dir, const char *tag, uint64_t old, uint64_t size,
+               const wb_note_signer *signer, int n_proof, wb_witness_verdict *verdict,
+               uint64_t *recorded)
+{
+    wb_witness_result res;
+    wb_witness_add req;
+    size_t len = 0;
+    char *body = add_body(&len, tag, old, size, signer, n_proof);
+    int rc;
+
+    assert_int_equal(wb_witness_add_parse(&req, body, len), 0);
+    assert_int_equal(req.old_size, old);
+    rc = wb_witness_add_checkpoint(&res, verdict, recorded, dir, witness, log_verifier, &req,
+                                   TIMESTAMP);
+    if (rc == 0) {
+        /* the answer's body: the cosignature line, which verifies when
+         * appended to the submitted note, as a client does */
+        wb_buf joined = {0};
+        wb_note *note = NULL;
+        char *text = NULL;
+        size_t text_len = 0;
+        uint64_t ts = 0;
+        assert_int_equal(*verdict, WB_WITNESS_COSIGNED);
+        assert_int_equal(strncmp(res.cosignature, "\xe2\x80\x94 " WITNESS " ", 4 + strlen(WITNESS)),
+                         0);
+        assert_int_equal(res.cosignature[res.cosignature_len - 1], '\n');
+        assert_int_equal(strlen(res.cosignature), res.cosignature_len);
+        assert_null(memchr(res.cosignature, '\n', res.cosignature_len - 1));
+        wb_buf_append(&joined, req.checkpoint, req.checkpoint_len);
+        wb_buf_append(&joined, res.cosignature, res.cosignature_len);
+        assert_int_equal(wb_buf_detach(&joined, &text, &text_len), 0);
+        assert_int_equal(wb_note_parse(&note, text, text_len), 0);
+        assert_int_equal(wb_cosig_verify(&ts, note, witness_verifier), 0);
+        assert_int_equal(ts, TIMESTAMP);
+        wb_note_free(note);
+        wb_free(text);
+        assert_int_equal(res.size, size);
+        wb_witness_result_clear(&res);
+    } else {
+        assert_null(res.cosigned);
+        assert_null(res.cosignature);
+    }
+    wb_free(body);
+    return rc;
+}
+
+static void expect_add(const char *dir, const char *tag, uint64_t old, uint64_t size,
+                       const wb_note_signer *signer, int n_proof, int code,
+                       wb_witness_verdict expected, uint64_t expected_recorded, const char *needle)
+{
+    wb_witness_verdict verdict = WB_WITNESS_COSIGNED;
+    uint64_t recorded = 12345;
+    size_t before_len = 0, after_len = 0;
+    char *before = state_bytes(dir, &before_len), *after;
+    int rc = add(dir, tag, old, size, signer, n_proof, &verdict, &recorded);
+
+    if (rc != code || verdict != expected)
+        fail_msg("add %s old %llu size %llu: %s (%s), verdict %d; expected %s, verdict %d", tag,
+                 (unsigned long long)old, (unsigned long long)size, wb_error_name(rc),
+                 wb_error_last(), (int)verdict, wb_error_name(code), (int)expected);
+    if (needle && !strstr(wb_error_last(), needle))
+        fail_msg("message '%s' lacks '%s'", wb_error_last(), needle);
+    assert_int_equal(recorded, expected_recorded);
+    if (rc < 0) {
+        after = state_bytes(dir, &after_len);
+        assert_int_equal(before_len, after_len);
+        if (before)
+            assert_memory_equal(before, after, before_len);
+        wb_free(after);
+    }
+    wb_free(before);
+}
+
+static void test_add_checkpoint(void **state)
+{
+    const char *dir = state_dir("add");
+    (void)state;
+
+    /* first contact: old 0, no proof; a proof from 0 is refused (422) */
+    expect_add(dir, "a", 0, 3, log_signer, 1, WB_EVERIFY, WB_WITNESS_BAD_PROOF, 0, "must be empty");
+    expect_add(dir, "a", 0, 3, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    /* the client's old size is not the witness's: 409 with the recorded size */
+    expect_add(dir, "a", 0, 5, log_signer, -1, WB_EVERIFY, WB_WITNESS_CONFLICT, 3, "has size 3");
+    expect_add(dir, "a", 2, 5, log_signer, -1, WB_EVERIFY, WB_WITNESS_CONFLICT, 3, "has size 3");
+    /* old larger than the checkpoint: 400, before anything else */
+    expect_add(dir, "a", 9, 5, log_signer, 0, WB_EFORMAT, WB_WITNESS_MALFORMED, 0, "larger");
+    /* growth with the proof */
+    expect_add(dir, "a", 3, 10, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    /* a proof that does not verify, or none: 422 */
+    expect_add(dir, "a", 10, 33, log_signer, 0, WB_EVERIFY, WB_WITNESS_BAD_PROOF, 0,
+               "does not verify");
+    expect_add(dir, "a", 10, 33, log_signer, 3, WB_EVERIFY, WB_WITNESS_BAD_PROOF, 0,
+               "does not verify");
+    /* a proof of another log's growth from 10 (a fork after 10) */
+    expect_add(dir, "b", 10, 33, log_signer, -1, WB_EVERIFY, WB_WITNESS_BAD_PROOF, 0,
+               "does not verify");
+    expect_add(dir, "a", 10, 33, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    /* the same tree again: cosigned; with proof lines 422; another root 409 */
+    expect_add(dir, "a", 33, 33, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    expect_add(dir, "a", 33, 33, log_signer, 1, WB_EVERIFY, WB_WITNESS_BAD_PROOF, 0,
+               "must be empty");
+    expect_add(dir, "b", 33, 33, log_signer, -1, WB_EVERIFY, WB_WITNESS_FORK, 33, "fork");
+    /* rollback is a conflict: old 33 is right, the checkpoint is smaller: 400 */
+    expect_add(dir, "a", 33, 20, log_signer, 0, WB_EFORMAT, WB_WITNESS_MALFORMED, 0, "larger");
+    /* signed by another key under the same origin: 403 */
+    expect_add(dir, "a", 33, 40, other_signer, -1, WB_EVERIFY, WB_WITNESS_BAD_SIGNATURE, 0,
+               "checkpoint: ");
+}
+
+typedef struct {
+    const char *dir;
+    const wb_witness_add *req;
+} oom_add_arg;
+
+static int oom_add(const void *arg)
+{
+    const oom_add_arg *a = arg;
+    wb_witness_result res;
+    wb_witness_verdict verdict;
+    int rc = wb_witness_add_checkpoint(&res, &verdict, NULL, a->dir, witness, log_verifier, a->req,
+                                       TIMESTAMP);
+    if (rc == 0)
+        wb_witness_result_clear(&res);
+    return rc;
+}
+
+/* Allocations failing one after the other never turn a refusal (a proof
+ * that does not verify, an old size that is not the witness's) into a
+ * cosignature, and leave the state as it was. */
+static void test_add_checkpoint_out_of_memory(void **state)
+{
+    const char *dir = state_dir("add-oom");
+    wb_witness_add req;
+    oom_add_arg arg = {dir, &req};
+    size_t len = 0, before_len = 0, after_len = 0;
+    char *body, *before, *after;
+    (void)state;
+
+    expect_add(dir, "a", 0, 3, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    before = state_bytes(dir, &before_len);
+    body = add_body(&len, "a", 3, 10, log_signer, 4);
+    assert_int_equal(wb_witness_add_parse(&req, body, len), 0);
+    req.proof[0].bytes[0] ^= 1;
+    run_with_failing_allocations_ex(oom_add, &arg, WB_EVERIFY, "add-checkpoint, bad proof", false);
+    wb_free(body);
+    body = add_body(&len, "a", 2, 10, log_signer, -1);
+    assert_int_equal(wb_witness_add_parse(&req, body, len), 0);
+    run_with_failing_allocations_ex(oom_add, &arg, WB_EVERIFY, "add-checkpoint, conflict", false);
+    wb_free(body);
+    after = state_bytes(dir, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    wb_free(before);
+    wb_free(after);
+}
+
+static void test_add_checkpoint_empty_tree(void **state)
+{
+    const char *dir = state_dir("add-empty");
+    (void)state;
+
+    expect_add(dir, "a", 0, 0, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    expect_add(dir, "b", 0, 0, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+    expect_add(dir, "a", 0, 4, log_signer, -1, 0, WB_WITNESS_COSIGNED, 0, NULL);
+}
+
+static void test_add_parse(void **state)
+{
+    static const char hash_line[] = "PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n";
+    static const char cp[] = "example.com/log\n5\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n\n"
+                             "\xe2\x80\x94 example.com/log AAAA\n";
+    static const struct {
+        const char *head; /* before the checkpoint */
+        const char *tail; /* the checkpoint, or what stands for it */
+        int code;
+        const char *needle;
+    } cases[] = {
+        {"", "", WB_EFORMAT, "no old size line"},
+        {"old 5", "", WB_EFORMAT, "no old size line"},
+        {"old\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old 05\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old -1\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old +1\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old 1 \n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"Old 1\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old  1\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old 18446744073709551616\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old 1\r\n\n", cp, WB_EFORMAT, "\"old N\""},
+        {"old 1\n", "", WB_EFORMAT, "line 2 does not end"},
+        {"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n", "", WB_EFORMAT,
+         "line 3 does not end"},
+        {"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw\n\n", cp, WB_EFORMAT, "line 2"},
+        {"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpka==\n\n", cp, WB_EFORMAT, "line 2"},
+        {"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n \n", cp, WB_EFORMAT, "line 3"},
+        {"old 1\n\n", "", WB_EFORMAT, "no checkpoint"},
+        {"old 1\n\n", "\nexample\n", WB_EFORMAT, "no checkpoint"},
+        {"old 1\n\n", "example.com/log", WB_EFORMAT, "no checkpoint"},
+    };
+    wb_witness_add req;
+    char *body;
+    size_t i;
+    (void)state;
+
+    /* good: no proof, and two lines */
+    body = wb_asprintf("old 0\n\n%s", cp);
+    assert_int_equal(wb_witness_add_parse(&req, body, strlen(body)), 0);
+    assert_int_equal(req.old_size, 0);
+    assert_int_equal(req.n_proof, 0);
+    assert_ptr_equal(req.checkpoint, body + 7);
+    assert_int_equal(req.checkpoint_len, strlen(cp));
+    assert_int_equal(req.origin_len, strlen("example.com/log"));
+    assert_memory_equal(req.origin, "example.com/log", req.origin_len);
+    wb_free(body);
+    body = wb_asprintf("old 18446744073709551615\n%s%s\n%s", hash_line, hash_line, cp);
+    assert_int_equal(wb_witness_add_parse(&req, body, strlen(body)), 0);
+    assert_int_equal(req.old_size, UINT64_MAX);
+    assert_int_equal(req.n_proof, 2);
+    assert_int_equal(req.proof[1].bytes[0], 0x3e);
+    wb_free(body);
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc;
+        body = wb_asprintf("%s%s", cases[i].head, cases[i].tail);
+        rc = wb_witness_add_parse(&req, body, strlen(body));
+        if (rc != cases[i].code || !strstr(wb_error_last(), cases[i].needle))
+            fail_msg("case %zu: %s: %s", i, wb_error_name(rc), wb_error_last());
+        assert_null(req.checkpoint);
+        wb_free(body);
+    }
+
+    /* at most 63 proof lines */
+    {
+        wb_buf buf = {0};
+        size_t len = 0;
+        wb_buf_puts(&buf, "old 1\n");
+        for (i = 0; i < WB_WITNESS_ADD_MAX_PROOF; i++)
+            wb_buf_puts(&buf, hash_line);
+        wb_buf_putc(&buf, '\n');
+        wb_buf_puts(&buf, cp);
+        assert_int_equal(wb_buf_detach(&buf, &body, &len), 0);
+        assert_int_equal(wb_witness_add_parse(&req, body, len), 0);
+        assert_int_equal(req.n_proof, WB_WITNESS_ADD_MAX_PROOF);
+        wb_free(body);
+        buf = (wb_buf){0};
+        wb_buf_puts(&buf, "old 1\n");
+        for (i = 0; i <= WB_WITNESS_ADD_MAX_PROOF; i++)
+            wb_buf_puts(&buf, hash_line);
+        wb_buf_putc(&buf, '\n');
+        wb_buf_puts(&buf, cp);
+        assert_int_equal(wb_buf_detach(&buf, &body, &len), 0);
+        expect_error(wb_witness_add_parse(&req, body, len), WB_ELIMIT, "more than 63");
+        expect_error(wb_witness_add_parse(&req, body, WB_WITNESS_ADD_MAX_SIZE + 1), WB_ELIMIT,
+                     "larger than");
+        wb_free(body);
+    }
+    expect_error(wb_witness_add_parse(NULL, "old 0\n", 6), WB_EINVAL, NULL);
+    expect_error(wb_witness_add_parse(&req, NULL, 6), WB_EINVAL, NULL);
+    {
+        wb_witness_verdict verdict = WB_WITNESS_COSIGNED;
+        wb_witness_result res;
+        expect_error(wb_witness_add_checkpoint(&res, &verdict, NULL, "x", witness, log_verifier,
+                                               NULL, TIMESTAMP),
+                     WB_EINVAL, NULL);
+        assert_int_equal(verdict, WB_WITNESS_FAILED);
+    }
+}
+
 /* The check and the record are one step: while another holds the lock, a
  * witness waits (here a child process, blocked until the lock is let go). */
 static void test_lock_held(void **state)
@@ -730,12 +1045,22 @@ static void test_lock_held(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_and_growth), cmocka_unit_test(test_fork),
-        cmocka_unit_test(test_bad_proofs),       cmocka_unit_test(test_empty_log),
-        cmocka_unit_test(test_bad_checkpoints),  cmocka_unit_test(test_state_tampered),
-        cmocka_unit_test(test_state_directory),  cmocka_unit_test(test_resubmitted_cosigned),
-        cmocka_unit_test(test_signer_from_key),  cmocka_unit_test(test_proof_parse),
-        cmocka_unit_test(test_lock_held),        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_first_and_growth),
+        cmocka_unit_test(test_fork),
+        cmocka_unit_test(test_bad_proofs),
+        cmocka_unit_test(test_empty_log),
+        cmocka_unit_test(test_bad_checkpoints),
+        cmocka_unit_test(test_state_tampered),
+        cmocka_unit_test(test_state_directory),
+        cmocka_unit_test(test_resubmitted_cosigned),
+        cmocka_unit_test(test_signer_from_key),
+        cmocka_unit_test(test_proof_parse),
+        cmocka_unit_test(test_lock_held),
+        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_add_parse),
+        cmocka_unit_test(test_add_checkpoint),
+        cmocka_unit_test(test_add_checkpoint_empty_tree),
+        cmocka_unit_test(test_add_checkpoint_out_of_memory),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
