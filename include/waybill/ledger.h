@@ -195,6 +195,12 @@ WB_EXTERN int wb_ledger_consistency_json(json_t **out, const wb_ledger_consisten
 /* The bundle of entry `index` against the latest checkpoint (JSON text with
  * a final newline, NUL-terminated, wb_free()). */
 WB_EXTERN int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t index);
+/* The same for an entry just appended from `prepared`: its bytes and leaf
+ * hash are taken from there instead of being read back from the store,
+ * and the leaf hash must be the one the tree holds at `index` (WB_EFORMAT
+ * otherwise: the entry at `index` is another). */
+WB_EXTERN int wb_ledger_bundle_prepared(char **out, size_t *out_len, wb_ledger *ledger,
+                                        uint64_t index, const wb_ledger_prepared *prepared);
 /* The same, written to `path` atomically (replacing it). */
 WB_EXTERN int wb_ledger_bundle_save(wb_ledger *ledger, uint64_t index, const char *path);
 

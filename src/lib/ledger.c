@@ -1173,13 +1173,19 @@ int wb_ledger_consistency_json(json_t **out, const wb_ledger_consistency *p)
 
 /* --- bundles --- */
 
-int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t index)
+/* The bundle of entry `index`; with `prepared`, its bytes and leaf hash
+ * come from there (a server that has just appended it) instead of being
+ * read back, and must be what the tree holds. */
+static int make_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t index,
+                       const wb_ledger_prepared *prepared)
 {
     wb_store_record record = {0};
     wb_ledger_inclusion proof;
     char *note = NULL, *envelope_b64 = NULL, *text = NULL;
     uint64_t cp_size = 0;
     json_t *bundle = NULL;
+    const void *data;
+    size_t data_len;
     int rc;
 
     if (!out || !ledger)
@@ -1194,7 +1200,7 @@ int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t in
     if (rc == 0 && index >= cp_size)
         rc = wb_error_set(WB_ENOTFOUND, "%s: no entry %" PRIu64 " (the log has %" PRIu64 ")",
                           ledger->dir, index, cp_size);
-    if (rc == 0)
+    if (rc == 0 && !prepared)
         rc = wb_store_read_entry(&record, ledger->store, index);
     if (rc == 0)
         rc = prove_inclusion(&proof, ledger, index, cp_size);
@@ -1203,19 +1209,33 @@ int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t in
         if (rc == 0)
             rc = end;
     }
-    if (rc < 0 || (rc = wb_base64_encode(&envelope_b64, NULL, record.data, record.data_len)) < 0)
+    if (rc < 0)
+        goto out;
+    if (prepared) {
+        data = prepared->entry.data;
+        data_len = prepared->entry.data_len;
+    } else {
+        data = record.data;
+        data_len = record.data_len;
+    }
+    if ((rc = wb_base64_encode(&envelope_b64, NULL, data, data_len)) < 0)
         goto out;
     {
         /* serve nothing the store does not back: the bytes must still be
          * the entry the tree holds */
         wb_tlog_hash leaf;
-        if ((rc = wb_ledger_entry_hash(NULL, &leaf, record.data, record.data_len)) < 0)
+        if (prepared)
+            leaf = prepared->entry.leaf_hash;
+        else if ((rc = wb_ledger_entry_hash(NULL, &leaf, data, data_len)) < 0)
             goto out;
         if (!wb_digest_equal(proof.leaf_hash.bytes, leaf.bytes, WB_TLOG_HASH_LEN)) {
-            rc = wb_error_set(WB_EFORMAT,
-                              "%s: entry %" PRIu64 ": its stored bytes are not the entry the tree "
-                              "holds (run waybill log audit)",
-                              ledger->dir, index);
+            rc = prepared ? wb_error_set(WB_EFORMAT,
+                                         "%s: entry %" PRIu64 " of the tree is not this envelope",
+                                         ledger->dir, index)
+                          : wb_error_set(WB_EFORMAT,
+                                         "%s: entry %" PRIu64 ": its stored bytes are not the "
+                                         "entry the tree holds (run waybill log audit)",
+                                         ledger->dir, index);
             goto out;
         }
     }
@@ -1245,6 +1265,19 @@ out:
     wb_free(note);
     wb_store_record_clear(&record);
     return rc;
+}
+
+int wb_ledger_bundle(char **out, size_t *out_len, wb_ledger *ledger, uint64_t index)
+{
+    return make_bundle(out, out_len, ledger, index, NULL);
+}
+
+int wb_ledger_bundle_prepared(char **out, size_t *out_len, wb_ledger *ledger, uint64_t index,
+                              const wb_ledger_prepared *prepared)
+{
+    if (!prepared)
+        return wb_error_set(WB_EINVAL, "ledger: invalid argument");
+    return make_bundle(out, out_len, ledger, index, prepared);
 }
 
 int wb_ledger_bundle_save(wb_ledger *ledger, uint64_t index, const char *path)

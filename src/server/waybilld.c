@@ -620,7 +620,8 @@ static enum MHD_Result answer_submit(struct MHD_Connection *conn, request *req)
     if (!req->sub.ok)
         return send_error(conn, req, 503, "append_failed", req->sub.error, "Retry-After", "1");
     if ((rc = reader(&ledger)) < 0 ||
-        (rc = wb_ledger_bundle(&bundle, &len, ledger, req->sub.index)) < 0) {
+        (rc = wb_ledger_bundle_prepared(&bundle, &len, ledger, req->sub.index,
+                                        req->sub.prepared)) < 0) {
         /* it is in the log; only the bundle could not be made */
         char detail[160];
         log_line("entry %" PRIu64 ": bundle: %s", req->sub.index, wb_error_last());

@@ -670,6 +670,72 @@ static void test_bundle(void **state)
     wb_free(vkey);
 }
 
+/* wb_ledger_prepare() + wb_ledger_append_prepared() is wb_ledger_append();
+ * wb_ledger_bundle_prepared() gives the bundle wb_ledger_bundle() gives, and
+ * refuses an envelope that is not the entry at that index. */
+static void test_prepared(void **state)
+{
+    static const char *const d[] = {
+        "1111111111111111111111111111111111111111111111111111111111111111"};
+    char *vkey = NULL, *e1, *e2, *from_store = NULL, *from_memory = NULL, *bad = NULL;
+    size_t l1, l2, len_store = 0, len_memory = 0, len_bad = 0;
+    wb_ledger_prepared *p[2] = {NULL, NULL}, *junk = NULL;
+    wb_ledger_input in1 = {0}, in2 = {0}, garbage = {0};
+    uint64_t indexes[2] = {0, 0}, *found = NULL;
+    size_t n_found = 0;
+    const char *dir;
+    wb_ledger *ledger = NULL;
+
+    (void)state;
+    dir = new_ledger("prepared", &vkey);
+    assert_int_equal(wb_ledger_open(&ledger, dir), 0);
+    e1 = make_envelope(&l1, "p1", d, 1);
+    e2 = make_envelope(&l2, "p2", NULL, 0);
+    in1 = (wb_ledger_input){.data = e1, .len = l1, .name = "e1", .party = "alice"};
+    in2 = (wb_ledger_input){.data = e2, .len = l2, .name = "e2"};
+    assert_int_equal(wb_ledger_prepare(&p[0], &in1), 0);
+    assert_int_equal(wb_ledger_prepare(&p[1], &in2), 0);
+    assert_string_equal(wb_envelope_payload_type(wb_ledger_prepared_envelope(p[0])),
+                        "application/vnd.in-toto+json");
+    /* what does not parse is refused by prepare, with its name */
+    garbage = (wb_ledger_input){.data = "{", .len = 1, .name = "garbage"};
+    assert_int_equal(wb_ledger_prepare(&junk, &garbage), WB_EFORMAT);
+    assert_null(junk);
+    assert_non_null(strstr(wb_error_last(), "garbage"));
+
+    assert_int_equal(wb_ledger_append_prepared(indexes, ledger, p, 2), 0);
+    assert_int_equal(indexes[0], 0);
+    assert_int_equal(indexes[1], 1);
+    /* the subject was indexed, the party recorded */
+    assert_int_equal(wb_ledger_search(&found, &n_found, ledger, d[0]), 0);
+    assert_int_equal(n_found, 1);
+    assert_int_equal(found[0], 0);
+    wb_free(found);
+    {
+        wb_store_record rec = {0};
+        assert_int_equal(wb_store_read_entry(&rec, wb_ledger_store(ledger), 0), 0);
+        assert_string_equal(rec.party, "alice");
+        wb_store_record_clear(&rec);
+    }
+    assert_int_equal(wb_ledger_bundle(&from_store, &len_store, ledger, 1), 0);
+    assert_int_equal(wb_ledger_bundle_prepared(&from_memory, &len_memory, ledger, 1, p[1]), 0);
+    assert_int_equal(len_store, len_memory);
+    assert_string_equal(from_store, from_memory);
+    /* envelope 0 is not entry 1 */
+    assert_int_equal(wb_ledger_bundle_prepared(&bad, &len_bad, ledger, 1, p[0]), WB_EFORMAT);
+    assert_null(bad);
+    assert_int_equal(wb_ledger_bundle_prepared(&bad, &len_bad, ledger, 1, NULL), WB_EINVAL);
+
+    wb_free(from_store);
+    wb_free(from_memory);
+    wb_ledger_prepared_free(p[0]);
+    wb_ledger_prepared_free(p[1]);
+    wb_free(e1);
+    wb_free(e2);
+    wb_ledger_free(ledger);
+    wb_free(vkey);
+}
+
 static void test_log_key_mismatch(void **state)
 {
     const char *dir;
@@ -837,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_killed_while_appending),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_bundle),
+        cmocka_unit_test(test_prepared),
         cmocka_unit_test(test_log_key_mismatch),
         cmocka_unit_test(test_shared_store),
         cmocka_unit_test(test_out_of_memory),
