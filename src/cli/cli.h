@@ -83,6 +83,8 @@ int cli_write_file_atomic(const char *path, const void *data, size_t len);
  * file holding one (as `waybill log init` prints it). Returns an exit
  * status; errors reported. */
 int cli_load_log_key(wb_note_verifier **out, const char *arg);
+/* The same for any option that names a note verifier key (for messages). */
+int cli_load_verifier(wb_note_verifier **out, const char *arg, const char *option);
 
 /* Parse --threads (1 to 64). */
 bool cli_parse_threads(unsigned *out, const char *text);

@@ -193,28 +193,6 @@ typedef struct {
     uint64_t old;
 } remote_options;
 
-/* A verifier key given as the string or as a file holding it. */
-static int load_vkey(wb_note_verifier **out, const char *arg, const char *option)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int rc, status;
-
-    if (wb_note_verifier_parse(out, arg, strlen(arg)) == 0)
-        return EXIT_OK;
-    if ((status = cli_read_file(&text, &len, arg, WB_NOTE_KEY_MAX)) != EXIT_OK)
-        return status;
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        text[--len] = '\0';
-    rc = wb_note_verifier_parse(out, text, len);
-    free(text);
-    if (rc < 0) {
-        cli_errorf("log witness: %s %s: %s", option, arg, wb_error_last());
-        return EXIT_ERROR;
-    }
-    return EXIT_OK;
-}
-
 /* The add-checkpoint body: "old N", the proof lines, a blank line, the
  * signed checkpoint. */
 static int build_request(char **out, size_t *out_len, uint64_t old, const wb_witness_proof *proof,
@@ -327,7 +305,8 @@ static int witness_remote(remote_options *o)
     if ((status = cli_load_log_key(&log_key, o->log_key_arg)) != EXIT_OK)
         goto out;
     if (o->witness_vkey_arg &&
-        (status = load_vkey(&witness_vkey, o->witness_vkey_arg, "--witness-vkey")) != EXIT_OK)
+        (status = cli_load_verifier(&witness_vkey, o->witness_vkey_arg, "--witness-vkey")) !=
+            EXIT_OK)
         goto out;
     if ((status = cli_http_prepare(&o->http, false, "log")) != EXIT_OK)
         goto out;

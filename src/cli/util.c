@@ -200,6 +200,11 @@ out:
 
 int cli_load_log_key(wb_note_verifier **out, const char *arg)
 {
+    return cli_load_verifier(out, arg, "--log-key");
+}
+
+int cli_load_verifier(wb_note_verifier **out, const char *arg, const char *option)
+{
     char *text = NULL;
     size_t len = 0;
     int rc, status;
@@ -207,7 +212,7 @@ int cli_load_log_key(wb_note_verifier **out, const char *arg)
     if (wb_note_verifier_parse(out, arg, strlen(arg)) == 0)
         return EXIT_OK;
     if (access(arg, F_OK) != 0) {
-        cli_errorf("--log-key %s: neither a verifier key (name+keyid+base64) nor a file", arg);
+        cli_errorf("%s %s: neither a verifier key (name+keyid+base64) nor a file", option, arg);
         return EXIT_ERROR;
     }
     status = cli_read_file(&text, &len, arg, 4096);

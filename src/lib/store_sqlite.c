@@ -135,21 +135,28 @@ static int exec_kept(sqlite_store *s, const char *sql, const char *what)
     return rc;
 }
 
-/* A kept query that yields one integer (NULL reads as `dflt`). */
-static int query_kept(sqlite_store *s, int64_t *out, const char *sql, int64_t dflt)
+/* Step a query that yields one integer (NULL or no row reads as `dflt`). */
+static int step_int(sqlite_store *s, sqlite3_stmt *stmt, int64_t *out, int64_t dflt)
 {
-    sqlite3_stmt *stmt;
-    int rc = cached(s, &stmt, sql), step;
-
-    if (rc < 0)
-        return rc;
-    step = sqlite3_step(stmt);
+    int step = sqlite3_step(stmt);
     if (step == SQLITE_ROW)
         *out = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(stmt, 0);
     else if (step == SQLITE_DONE)
         *out = dflt;
     else
-        rc = db_error(s, "reading");
+        return db_error(s, "reading");
+    return 0;
+}
+
+/* A kept query that yields one integer. */
+static int query_kept(sqlite_store *s, int64_t *out, const char *sql, int64_t dflt)
+{
+    sqlite3_stmt *stmt;
+    int rc = cached(s, &stmt, sql);
+
+    if (rc < 0)
+        return rc;
+    rc = step_int(s, stmt, out, dflt);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -158,17 +165,11 @@ static int query_kept(sqlite_store *s, int64_t *out, const char *sql, int64_t df
 static int query_int(sqlite_store *s, int64_t *out, const char *sql, int64_t dflt)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = prepare(s, &stmt, sql), step;
+    int rc = prepare(s, &stmt, sql);
 
     if (rc < 0)
         return rc;
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(stmt, 0);
-    else if (step == SQLITE_DONE)
-        *out = dflt;
-    else
-        rc = db_error(s, "reading");
+    rc = step_int(s, stmt, out, dflt);
     sqlite3_finalize(stmt);
     return rc;
 }

@@ -58,35 +58,42 @@ static bool proof_member_known(const char *key)
 
 /* A hash in standard, padded base64 (44 characters for 32 bytes), as the
  * ledger writes it; other spellings of the same bytes are refused so that a
- * proof file has one form. */
-static int decode_hash(wb_tlog_hash *out, const json_t *value, const char *what, const char *field)
+ * proof has one form. 0, WB_ENOMEM, or -1 for anything else (the caller
+ * says what was wrong). */
+static int strict_hash_b64(wb_tlog_hash *out, const char *text, size_t len)
 {
     unsigned char *raw = NULL;
-    const char *text;
-    size_t text_len, raw_len = 0, i;
+    size_t raw_len = 0, i;
     int rc;
 
-    if (!json_is_string(value))
-        return wb_error_set(WB_EFORMAT, "%s: %s is missing or not a string", what, field);
-    text = json_string_value(value);
-    text_len = json_string_length(value);
-    if (text_len != 44 || text[43] != '=' || text[42] == '=')
-        goto bad;
+    if (len != 44 || text[43] != '=' || text[42] == '=')
+        return -1;
     for (i = 0; i < 43; i++)
         if (!(text[i] >= 'A' && text[i] <= 'Z') && !(text[i] >= 'a' && text[i] <= 'z') &&
             !(text[i] >= '0' && text[i] <= '9') && text[i] != '+' && text[i] != '/')
-            goto bad;
-    rc = wb_base64_decode(&raw, &raw_len, text, text_len);
+            return -1;
+    rc = wb_base64_decode(&raw, &raw_len, text, len);
     if (rc == WB_ENOMEM)
         return rc;
+    wb_error_clear();
     if (rc < 0 || raw_len != WB_TLOG_HASH_LEN) {
         wb_free(raw);
-        goto bad;
+        return -1;
     }
     memcpy(out->bytes, raw, WB_TLOG_HASH_LEN);
     wb_free(raw);
     return 0;
-bad:
+}
+
+static int decode_hash(wb_tlog_hash *out, const json_t *value, const char *what, const char *field)
+{
+    int rc;
+
+    if (!json_is_string(value))
+        return wb_error_set(WB_EFORMAT, "%s: %s is missing or not a string", what, field);
+    rc = strict_hash_b64(out, json_string_value(value), json_string_length(value));
+    if (rc == WB_ENOMEM || rc == 0)
+        return rc;
     return wb_error_set(WB_EFORMAT, "%s: %s is not the standard base64 of a %d-byte hash", what,
                         field, WB_TLOG_HASH_LEN);
 }
@@ -647,27 +654,10 @@ static bool parse_decimal(uint64_t *out, const char *text, size_t len)
 /* One proof line: standard padded base64 of exactly 32 bytes. */
 static int parse_proof_line(wb_tlog_hash *out, const char *text, size_t len, size_t line_no)
 {
-    unsigned char *raw = NULL;
-    size_t raw_len = 0, i;
-    int rc;
+    int rc = strict_hash_b64(out, text, len);
 
-    if (len != 44 || text[43] != '=' || text[42] == '=')
-        goto bad;
-    for (i = 0; i < 43; i++)
-        if (!(text[i] >= 'A' && text[i] <= 'Z') && !(text[i] >= 'a' && text[i] <= 'z') &&
-            !(text[i] >= '0' && text[i] <= '9') && text[i] != '+' && text[i] != '/')
-            goto bad;
-    rc = wb_base64_decode(&raw, &raw_len, text, len);
-    if (rc == WB_ENOMEM)
+    if (rc == WB_ENOMEM || rc == 0)
         return rc;
-    if (rc < 0 || raw_len != WB_TLOG_HASH_LEN) {
-        wb_free(raw);
-        goto bad;
-    }
-    memcpy(out->bytes, raw, WB_TLOG_HASH_LEN);
-    wb_free(raw);
-    return 0;
-bad:
     return wb_error_set(WB_EFORMAT,
                         "add-checkpoint: line %zu is not a proof hash (standard base64 of %d "
                         "bytes) nor the empty line before the checkpoint",
