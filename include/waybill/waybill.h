@@ -19,6 +19,7 @@
 #include "witness.h"
 #include "auth.h"
 #include "policy.h"
+#include "layout.h"
 
 WB_BEGIN_DECLS
 

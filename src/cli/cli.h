@@ -79,6 +79,7 @@ int cli_read_file(char **out, size_t *len, const char *path, size_t max);
  * (O_EXCL, O_NOFOLLOW), fsync, rename over `path`, fsync of the directory;
  * mode 0644. Returns an exit status; errors reported. */
 int cli_write_file_atomic(const char *path, const void *data, size_t len);
+
 /* A ledger's note verifier key from its name+hash+base64 string or from a
  * file holding one (as `waybill log init` prints it). Returns an exit
  * status; errors reported. */
@@ -99,6 +100,9 @@ extern const cli_command cmd_show;
 extern const cli_command cmd_envelope;
 extern const cli_command cmd_log;
 extern const cli_command cmd_token;
+extern const cli_command cmd_layout;
+extern const cli_command cmd_run;
+extern const cli_command cmd_record;
 extern const cli_command cmd_help;
 
 #endif
