@@ -22,6 +22,7 @@ Prints TAP.
 import http.client, json, os, re, shlex, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+import tap  # noqa: E402
 from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ["WAYBILL"]
@@ -31,20 +32,12 @@ PG_DATA = os.environ.get("WB_TEST_PG_DATA")
 PG_USER = os.environ.get("WB_TEST_PG_USER", "")
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 CLIENTS, ENVELOPES = 8, 64
-results = []
-
-
-def ok(cond, text):
-    results.append(bool(cond))
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), text), flush=True)
-    return cond
+tally = tap.Tally()
+ok = tally.ok
 
 
 def run(*args, check=True):
-    p = subprocess.run([WAYBILL, *args], capture_output=True)
-    if check and p.returncode != 0:
-        raise RuntimeError("waybill %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr.decode()))
-    return p
+    return tap.waybill(WAYBILL, *args, check=check, text=False)
 
 
 def pg_ctl(*args):
@@ -245,4 +238,4 @@ try:
     main()
 except Exception as e:  # a setup failure is a failed test, never a skip
     ok(False, "error: %s" % e)
-sys.exit(0 if results and all(results) else 1)
+sys.exit(tally.status())

@@ -20,26 +20,19 @@ Prints TAP.
 import base64, hashlib, http.client, json, os, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+import tap  # noqa: E402
 from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ["WAYBILL"]
 WAYBILLD = os.environ["WAYBILLD"]
 PG = os.environ.get("WB_TEST_PG")
 PER_CLIENT, CLIENTS = 25, 4
-results = []
-
-
-def ok(cond, text):
-    results.append(cond)
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), text), flush=True)
-    return cond
+tally = tap.Tally()
+ok = tally.ok
 
 
 def run(*args, check=True):
-    p = subprocess.run([WAYBILL, *args], capture_output=True)
-    if check and p.returncode != 0:
-        raise RuntimeError("waybill %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr.decode()))
-    return p
+    return tap.waybill(WAYBILL, *args, check=check, text=False)
 
 
 def node(l, r):
@@ -192,4 +185,4 @@ try:
     main()
 except Exception as e:  # a setup failure is a failed test, never a skip
     ok(False, "error: %s" % e)
-sys.exit(0 if results and all(results) else 1)
+sys.exit(tally.status())

@@ -26,9 +26,9 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ.get("WAYBILL")
@@ -37,14 +37,8 @@ SOURCE = os.environ.get("WB_SOURCE_ROOT",
                         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 COSIG = os.path.join(SOURCE, "tests", "interop", "cosig.py")
 
-cases = []
-
-
-def case(title):
-    def wrap(fn):
-        cases.append((title, fn))
-        return fn
-    return wrap
+suite = tap.Suite()
+case = suite.case
 
 
 class Ctx:
@@ -682,32 +676,10 @@ def c_waybilld_witness():
 
 
 def main():
-    missing = [n for n, v in (("WAYBILL", WAYBILL), ("WAYBILLD", WAYBILLD))
-               if not v or not os.access(v, os.X_OK)]
-    if missing:
-        print("1..1\nnot ok 1 - prerequisites: %s not set to an executable" % ", ".join(missing))
-        return 1
     ctx.dir = tempfile.mkdtemp(prefix="waybill-client-test.")
     ctx.stubs = []
-    failed = 0
-    print("1..%d" % len(cases), flush=True)
-    try:
-        for n, (title, fn) in enumerate(cases, 1):
-            try:
-                fn()
-                print("ok %d - %s" % (n, title), flush=True)
-            except Exception:
-                failed += 1
-                print("not ok %d - %s" % (n, title))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-                sys.stdout.flush()
-                if n == 1:
-                    for m, (t, _) in enumerate(cases[1:], 2):
-                        print("not ok %d - %s # setup failed" % (m, t))
-                    failed += len(cases) - 1
-                    break
-    finally:
+
+    def cleanup():
         for name in ("proc", "fork_proc", "other_proc", "tls_proc", "wit_proc"):
             p = getattr(ctx, name, None)
             if p and p.poll() is None:
@@ -716,11 +688,7 @@ def main():
         for s in ctx.stubs:
             s.shutdown()
             s.server_close()
-        if failed:
-            print("# kept %s" % ctx.dir)
-        else:
-            shutil.rmtree(ctx.dir, ignore_errors=True)
-    return 1 if failed else 0
+    return suite.run(ctx.dir, tap.missing_executables(WAYBILL=WAYBILL, WAYBILLD=WAYBILLD), cleanup)
 
 
 if __name__ == "__main__":

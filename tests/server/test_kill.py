@@ -16,25 +16,19 @@ Prints TAP.
 import http.client, json, os, random, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ["WAYBILL"]
 WAYBILLD = os.environ["WAYBILLD"]
 ROUNDS = int(os.environ.get("KILL_ROUNDS", "5"))
 CLIENTS = 8
-results = []
-
-
-def ok(cond, text):
-    results.append(bool(cond))
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), text), flush=True)
+tally = tap.Tally()
+ok = tally.ok
 
 
 def run(*args, check=True):
-    p = subprocess.run([WAYBILL, *args], capture_output=True)
-    if check and p.returncode != 0:
-        raise RuntimeError("waybill %s: %s" % (" ".join(args), p.stderr.decode()))
-    return p
+    return tap.waybill(WAYBILL, *args, check=check, text=False)
 
 
 def start(log):
@@ -146,4 +140,4 @@ try:
     main()
 except Exception as e:
     ok(False, "error: %s" % e)
-sys.exit(0 if results and all(results) else 1)
+sys.exit(tally.status())

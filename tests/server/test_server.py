@@ -25,19 +25,14 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
+
+import tap
 
 WAYBILL = os.environ.get("WAYBILL")
 WAYBILLD = os.environ.get("WAYBILLD")
 
-cases = []
-
-
-def case(title):
-    def wrap(fn):
-        cases.append((title, fn))
-        return fn
-    return wrap
+suite = tap.Suite()
+case = suite.case
 
 
 class Ctx:
@@ -557,43 +552,19 @@ def c_policy():
 
 
 def main():
-    missing = [n for n, v in (("WAYBILL", WAYBILL), ("WAYBILLD", WAYBILLD))
-               if not v or not os.access(v, os.X_OK)]
-    if missing:
-        print("1..1\nnot ok 1 - prerequisites: %s not set to an executable" % ", ".join(missing))
-        return 1
     ctx.dir = tempfile.mkdtemp(prefix="waybilld-test.")
     ctx.proc = None
-    failed = 0
-    print("1..%d" % len(cases), flush=True)
-    try:
-        for n, (title, fn) in enumerate(cases, 1):
-            try:
-                fn()
-                print("ok %d - %s" % (n, title), flush=True)
-            except Exception:
-                failed += 1
-                print("not ok %d - %s" % (n, title))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-                sys.stdout.flush()
-                if n == 1:  # nothing else can run without the server
-                    for m, (t, _) in enumerate(cases[1:], 2):
-                        print("not ok %d - %s # setup failed" % (m, t))
-                    failed += len(cases) - 1
-                    break
-    finally:
+
+    def cleanup():
         if ctx.proc and ctx.proc.poll() is None:
             ctx.proc.kill()
             ctx.proc.wait()
-        if failed and getattr(ctx, "stderr_path", None) and os.path.exists(ctx.stderr_path):
-            for line in server_log().splitlines()[-40:]:
-                print("# " + line)
-        if failed:
-            print("# kept %s" % ctx.dir)
-        else:
-            shutil.rmtree(ctx.dir, ignore_errors=True)
-    return 1 if failed else 0
+
+    def log_tail():
+        path = getattr(ctx, "stderr_path", None)
+        return server_log().splitlines()[-40:] if path and os.path.exists(path) else []
+    return suite.run(ctx.dir, tap.missing_executables(WAYBILL=WAYBILL, WAYBILLD=WAYBILLD),
+                     cleanup, log_tail)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ.get("WAYBILL")
@@ -43,14 +43,8 @@ COSIG = os.path.join(SOURCE, "tests", "interop", "cosig.py")
 ORIGIN = "example.com/tls-log"
 WITNESS = "witness.example/w1"
 
-cases = []
-
-
-def case(title):
-    def wrap(fn):
-        cases.append((title, fn))
-        return fn
-    return wrap
+suite = tap.Suite()
+case = suite.case
 
 
 class Ctx:
@@ -492,46 +486,21 @@ def c_start_options():
 
 
 def main():
-    missing = [n for n, v in (("WAYBILL", WAYBILL), ("WAYBILLD", WAYBILLD))
-               if not v or not os.access(v, os.X_OK)]
-    if missing or not shutil.which("openssl"):
-        # a missing prerequisite fails the test: it never passes unrun
-        print("1..1\nnot ok 1 - prerequisites: %s" % (
-            ", ".join(missing) + " not set to an executable" if missing
-            else "no openssl command (Debian package openssl)"))
-        return 1
+    missing = tap.missing_executables(WAYBILL=WAYBILL, WAYBILLD=WAYBILLD)
+    if not shutil.which("openssl"):
+        missing.append("the openssl command (Debian package openssl)")
     ctx.dir = tempfile.mkdtemp(prefix="waybilld-tls.")
     ctx.proc = None
-    failed = 0
-    print("1..%d" % len(cases), flush=True)
-    try:
-        for n, (title, fn) in enumerate(cases, 1):
-            try:
-                fn()
-                print("ok %d - %s" % (n, title), flush=True)
-            except Exception:
-                failed += 1
-                print("not ok %d - %s" % (n, title))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-                sys.stdout.flush()
-                if n == 1:
-                    for m, (t, _) in enumerate(cases[1:], 2):
-                        print("not ok %d - %s # setup failed" % (m, t))
-                    failed += len(cases) - 1
-                    break
-    finally:
+
+    def cleanup():
         if ctx.proc and ctx.proc.poll() is None:
             ctx.proc.kill()
             ctx.proc.wait()
-        if failed and getattr(ctx, "log", None) and os.path.exists(ctx.log):
-            for line in server_log().splitlines()[-40:]:
-                print("# " + line)
-        if failed:
-            print("# kept %s" % ctx.dir)
-        else:
-            shutil.rmtree(ctx.dir, ignore_errors=True)
-    return 1 if failed else 0
+
+    def log_tail():
+        log = getattr(ctx, "log", None)
+        return server_log().splitlines()[-40:] if log and os.path.exists(log) else []
+    return suite.run(ctx.dir, missing, cleanup, log_tail)
 
 
 if __name__ == "__main__":

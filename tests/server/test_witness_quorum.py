@@ -24,6 +24,7 @@ Prints TAP.
 import http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 from waybilld_start import start_waybilld  # noqa: E402
 
 WAYBILL = os.environ["WAYBILL"]
@@ -31,20 +32,12 @@ WAYBILLD = os.environ["WAYBILLD"]
 ROOT = os.environ.get("WB_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 COSIG = os.path.join(ROOT, "tests", "interop", "cosig.py")
 ORIGIN = "quorum.example/log"
-results = []
-
-
-def ok(cond, text):
-    results.append(bool(cond))
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), text), flush=True)
-    return cond
+tally = tap.Tally()
+ok = tally.ok
 
 
 def run(*args, check=True):
-    p = subprocess.run([WAYBILL, *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise RuntimeError("waybill %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr))
-    return p
+    return tap.waybill(WAYBILL, *args, check=check, text=True)
 
 
 def get(port, path):
@@ -216,4 +209,4 @@ try:
     main()
 except Exception as e:  # a setup failure is a failed test, never a skip
     ok(False, "error: %s" % e)
-sys.exit(0 if results and all(results) else 1)
+sys.exit(tally.status())
