@@ -358,7 +358,11 @@ static enum MHD_Result answer_static(struct MHD_Connection *conn, request *req, 
     int err = read_static(&data, &len, rel);
 
     if (err == ENOENT)
-        return send_error(conn, req, 404, "not_found", "no such tile", NULL, NULL);
+        return send_error(conn, req, 404, "not_found",
+                          strcmp(rel, WBD_WITNESSED_CHECKPOINT) == 0
+                              ? "no checkpoint has been cosigned by a quorum of witnesses yet"
+                              : "no such tile",
+                          NULL, NULL);
     if (err) {
         log_line("%s: %s", rel, strerror(err));
         return send_error(conn, req, 500, "internal", "the server could not read the file", NULL,
