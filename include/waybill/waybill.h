@@ -19,6 +19,8 @@
 #include "witness.h"
 #include "auth.h"
 #include "policy.h"
+#include "version.h"
+#include "osv.h"
 #include "layout.h"
 
 WB_BEGIN_DECLS
