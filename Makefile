@@ -52,6 +52,7 @@ bench: build
 	./bench/run.sh $(BUILD)/src/cli/waybill
 	./bench/ledger-bench.sh $(BUILD)/bench/ledger_bench
 	./bench/server-bench.sh $(BUILD)
+	./bench/layout-bench.sh $(BUILD)/src/cli/waybill
 
 install: build
 	meson install -C $(BUILD)

@@ -121,6 +121,37 @@ WB_EXTERN int wb_link_record_artifacts(json_t **out, const char *const *paths, s
 WB_EXTERN int wb_metablock_sign(char **out, size_t *out_len, const json_t *signed_doc,
                                 const wb_key *key);
 
+/* The same with several keys: one {"keyid", "sig"} per key, in the order
+ * given (a key given twice signs once). `keys` holds `nkeys` (1 to
+ * WB_LAYOUT_MAX_SIGNATURES) private keys. */
+WB_EXTERN int wb_metablock_sign_keys(char **out, size_t *out_len, const json_t *signed_doc,
+                                     const wb_key *const *keys, size_t nkeys);
+
+/* Build an in-toto layout (the "signed" document, not yet signed) from a
+ * layout description (docs/formats/layout.md, "Writing layouts"): a JSON
+ * object {"expires", "readme", "steps": [{"name", "functionaries",
+ * "threshold", "expected_materials", "expected_products",
+ * "expected_command"}], "inspect": [{"name", "run", "expected_materials",
+ * "expected_products"}]}. Rules are lists of words or strings split at
+ * white space ("MATCH * WITH PRODUCTS FROM build"); commands likewise.
+ * "functionaries" are public key files, read relative to `base_dir` unless
+ * absolute; "expires" is "YYYY-MM-DDTHH:MM:SSZ" or a duration "Nd" / "Nh"
+ * from `now` (seconds since the epoch). *out: the layout with every field of
+ * in-toto's model (json_decref()). WB_EFORMAT naming the field on a bad
+ * description, key loading errors as wb_key_load gives them. */
+WB_EXTERN int wb_layout_from_description(json_t **out, const json_t *description,
+                                         const char *base_dir, int64_t now, const char *name);
+
+/* Check that the products `products` (an in-toto artifact object, e.g. a
+ * summary link's "products") under `prefix` (NULL or "": all of them; else
+ * only paths under "prefix/", with it cut off) are exactly `subjects` (an
+ * in-toto Statement's "subject" list): the same paths with the same sha256.
+ * 0 when they are; WB_EVERIFY naming the first path that differs (a subject
+ * that is no product, a product that is not delivered, a digest that
+ * differs); WB_EFORMAT for malformed subjects. */
+WB_EXTERN WB_MUST_CHECK int wb_layout_check_products(const json_t *products, const char *prefix,
+                                                     const json_t *subjects, const char *name);
+
 typedef struct {
     /* Execute the layout's inspections (their "run" commands, in the
      * current directory, recording every regular file under it before and
@@ -130,6 +161,16 @@ typedef struct {
     bool run_inspections;
     /* Seconds since the epoch to check expiry against; 0: now. */
     int64_t now;
+    /* When set, links are read from this object instead of link_dir: it
+     * maps a link's path relative to the link directory
+     * ("STEP.KEYID8.link", "STEP.KEYID8/SUB.KEYID8.link" for sublayouts)
+     * to the document (a Metablock or DSSE envelope as JSON). */
+    const json_t *links;
+    /* When set (an object), every link that counted towards a threshold
+     * (sublayouts and their links included) is added to it, under its
+     * relative path as above, as the JSON document read, so that the same
+     * verification can be run again from `links`. */
+    json_t *collect;
 } wb_layout_options;
 
 /* The verification workflow of the specification (section 5.1):

@@ -15,6 +15,7 @@
 #ifndef WAYBILL_STATEMENT_H
 #define WAYBILL_STATEMENT_H
 
+#include <jansson.h>
 #include "common.h"
 #include "tree.h"
 
@@ -38,6 +39,10 @@ typedef struct {
     size_t nkeyids;
     const char *const *excludes; /* the --exclude patterns, so verify applies them too */
     size_t nexcludes;
+    /* the supply chain the delivery came from (an object {"layout",
+     * "links", "productPrefix"}, docs/formats/delivery.md), recorded as
+     * predicate.supplyChain; NULL: none */
+    const json_t *supply_chain;
 } wb_delivery_info;
 
 /* Build the Statement JSON (compact, deterministic for the same inputs) for
@@ -66,6 +71,11 @@ WB_EXTERN uint64_t wb_delivery_file_count(const wb_delivery *d);
 WB_EXTERN uint64_t wb_delivery_total_bytes(const wb_delivery *d);
 WB_EXTERN size_t wb_delivery_exclude_count(const wb_delivery *d);
 WB_EXTERN const char *wb_delivery_exclude(const wb_delivery *d, size_t i);
+/* predicate.supplyChain (borrowed), or NULL when the waybill has none; its
+ * contents are not checked here (wb_layout_verify does that). */
+WB_EXTERN const json_t *wb_delivery_supply_chain(const wb_delivery *d);
+/* The statement's "subject" list (borrowed), as parsed and checked. */
+WB_EXTERN const json_t *wb_delivery_subjects(const wb_delivery *d);
 WB_EXTERN size_t wb_delivery_symlink_count(const wb_delivery *d);
 WB_EXTERN size_t wb_delivery_empty_dir_count(const wb_delivery *d);
 

@@ -1,6 +1,7 @@
 /*
  * cmd_layout.c: `waybill layout verify`: check a software supply chain
- * against its in-toto layout (docs/formats/layout.md).
+ * against its in-toto layout; `waybill layout create`: write and sign a
+ * layout from a short JSON description (docs/formats/layout.md).
  *
  * The library does the work (wb_layout_verify); this file reads the
  * options, loads the layout keys and maps the result to exit statuses:
@@ -8,13 +9,17 @@
  * and the artifact), 2 usage, 3 a file cannot be read or is malformed.
  */
 #include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
 static const char usage[] =
     "usage: waybill layout verify LAYOUT --layout-key PUB [--layout-key PUB ...]\n"
     "                             [--link-dir DIR] [--run-inspections] [--json]\n"
+    "       waybill layout create DESCRIPTION --key KEY [--key KEY ...] --out LAYOUT\n"
     "\n"
     "Verify an in-toto layout (spec v0.9) and the links of its steps: the\n"
     "layout must be signed by every --layout-key (PEM or securesystemslib JSON\n"
@@ -29,7 +34,13 @@ static const char usage[] =
     "                     directory (a layout with inspections fails without)\n"
     "  --json             print the summary link on success\n"
     "\n"
-    "Exit status: 0 verified, 1 verification failed, 2 usage, 3 I/O or format.\n";
+    "create writes the in-toto layout that the JSON DESCRIPTION describes (steps,\n"
+    "their functionaries' public key files, thresholds, rules, commands,\n"
+    "inspections, expires as a time or a duration like \"365d\", readme; see\n"
+    "docs/formats/layout.md) to LAYOUT, signed by every --key (private keys).\n"
+    "\n"
+    "Exit status: 0 verified (written), 1 verification failed, 2 usage, 3 I/O or\n"
+    "format.\n";
 
 static int run_verify(int argc, char **argv)
 {
@@ -113,18 +124,119 @@ out:
     return status;
 }
 
+static int run_create(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"out", required_argument, NULL, 'o'},
+        {0, 0, 0, 0},
+    };
+    cli_list key_paths = {0};
+    wb_key **keys = NULL;
+    json_t *description = NULL, *layout = NULL;
+    const char *out_path = NULL, *desc_path;
+    char *buf = NULL, *dir_copy = NULL, *text = NULL;
+    size_t len, text_len, i;
+    int opt, rc, status = EXIT_OK;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'k':
+            if (cli_list_add(&key_paths, optarg) < 0) {
+                cli_errorf("out of memory");
+                status = EXIT_ERROR;
+                goto out;
+            }
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        default:
+            status = cli_usage_error("layout", "invalid option");
+            goto out;
+        }
+    }
+    if (optind + 1 != argc || key_paths.count == 0 || !out_path) {
+        status = cli_usage_error("layout", "layout create needs one DESCRIPTION, at least one "
+                                           "--key and --out LAYOUT");
+        goto out;
+    }
+    desc_path = argv[optind];
+    keys = calloc(key_paths.count, sizeof(*keys));
+    if (!keys) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < key_paths.count; i++) {
+        if ((rc = wb_key_load(&keys[i], key_paths.items[i])) < 0) {
+            status = cli_fail(rc);
+            goto out;
+        }
+        if (!wb_key_has_private(keys[i])) {
+            cli_errorf("%s: a public key; signing needs the private key", key_paths.items[i]);
+            status = EXIT_ERROR;
+            goto out;
+        }
+    }
+    if ((status = cli_read_file(&buf, &len, desc_path, WB_LAYOUT_MAX_FILE_SIZE)) != EXIT_OK)
+        goto out;
+    if ((rc = wb_json_parse(&description, buf, len, desc_path)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    /* key files named in the description are read next to it */
+    dir_copy = strdup(desc_path);
+    if (!dir_copy) {
+        cli_errorf("out of memory");
+        status = EXIT_ERROR;
+        goto out;
+    }
+    if ((rc = wb_layout_from_description(&layout, description, dirname(dir_copy),
+                                         (int64_t)time(NULL), desc_path)) < 0 ||
+        (rc = wb_metablock_sign_keys(&text, &text_len, layout, (const wb_key *const *)keys,
+                                     key_paths.count)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if ((status = cli_write_file_atomic(out_path, text, text_len)) != EXIT_OK)
+        goto out;
+    printf("%s: %zu step%s, %zu inspection%s, expires %s, signed by %zu key%s\n", out_path,
+           json_array_size(json_object_get(layout, "steps")),
+           json_array_size(json_object_get(layout, "steps")) == 1 ? "" : "s",
+           json_array_size(json_object_get(layout, "inspect")),
+           json_array_size(json_object_get(layout, "inspect")) == 1 ? "" : "s",
+           json_string_value(json_object_get(layout, "expires")), key_paths.count,
+           key_paths.count == 1 ? "" : "s");
+out:
+    if (keys)
+        for (i = 0; i < key_paths.count; i++)
+            wb_key_free(keys[i]);
+    free(keys);
+    free(buf);
+    free(dir_copy);
+    wb_free(text);
+    json_decref(description);
+    json_decref(layout);
+    cli_list_free(&key_paths);
+    return status;
+}
+
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("layout", "layout needs a subcommand: verify");
+        return cli_usage_error("layout", "layout needs a subcommand: verify or create");
     if (strcmp(argv[1], "verify") == 0)
         return run_verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "create") == 0)
+        return run_create(argc - 1, argv + 1);
     return cli_usage_error("layout", "unknown layout subcommand '%s'", argv[1]);
 }
 
 const cli_command cmd_layout = {
     .name = "layout",
-    .summary = "verify an in-toto layout and its links",
+    .summary = "verify an in-toto layout and its links, or create and sign one",
     .run = run,
     .usage = usage,
 };

@@ -6,6 +6,13 @@
  * --log-key, required for that reason. Keys, log key, token and URL are all
  * checked before hashing starts: a mistake should fail before an hour of
  * hashing, not after.
+ *
+ * With --layout the supply chain is verified first (wb_layout_verify, links
+ * from --link-dir, the layout signed by every --layout-key) and fails
+ * closed: nothing is written unless it verifies and the delivered files are
+ * exactly the last step's products (under --product-prefix). The layout and
+ * the links that counted are then carried in the waybill's predicate
+ * (supplyChain), so that verify can run the same check again offline.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +27,8 @@ static const char usage[] =
     "usage: waybill seal PATH --key KEY [--key KEY2 ...] [--out FILE] [--name NAME]\n"
     "                    [--version V] [--supplier NAME] [--to SITE] [--exclude GLOB ...]\n"
     "                    [--ledger DIR | --server URL --token-file FILE --log-key VKEY]\n"
+    "                    [--layout LAYOUT --layout-key PUB ... [--link-dir DIR]\n"
+    "                     [--product-prefix DIR]]\n"
     "                    [--threads N] [--quiet] [--json]\n"
     "\n"
     "Hash every file of PATH (a directory, a single file, or a .tar, .tar.gz, .tgz,\n"
@@ -45,6 +54,13 @@ static const char usage[] =
     "                       to FILE.bundle, once it verifies with --log-key\n"
     "      --token-file FILE  the bearer token to submit with (mode 0600)\n"
     "      --log-key VKEY   the log's verifier key, or a file with it (--server)\n" CLI_HTTP_USAGE
+    "      --layout LAYOUT  verify this in-toto layout and its links first (nothing\n"
+    "                       is written unless it verifies), then carry both in the\n"
+    "                       waybill for verify to check again\n"
+    "      --layout-key PUB the layout's signer (repeatable: every one must sign)\n"
+    "      --link-dir DIR   where the links are (default: .)\n"
+    "      --product-prefix DIR  the delivered files are the last step's products\n"
+    "                       under DIR/ (default: all of its products)\n"
     "      --threads N      hashing threads (default: one per core)\n"
     "  -q, --quiet          no progress bar\n"
     "      --json           print a summary as JSON\n"
@@ -95,6 +111,103 @@ static int creation_time(int64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* Verify the supply chain of --layout and build what the waybill carries of
+ * it: {"layout": DOC, "links": {PATH: DOC}, "productPrefix": DIR}. The
+ * summary link (materials of the first step, products of the last) goes to
+ * *summary. */
+static int verify_supply_chain(json_t **chain_out, json_t **summary, const char *layout_path,
+                               const cli_list *layout_key_paths, const char *link_dir,
+                               const char *prefix)
+{
+    wb_keyring *ring = NULL;
+    wb_metablock *layout = NULL;
+    wb_layout_options lopts = {0};
+    json_t *links = NULL, *layout_doc = NULL;
+    char *bytes = NULL;
+    size_t len = 0;
+    int rc, status;
+
+    if ((status = cli_load_trust(&ring, layout_key_paths, 1, "seal")) != EXIT_OK)
+        goto out;
+    if ((status = cli_read_file(&bytes, &len, layout_path, WB_LAYOUT_MAX_FILE_SIZE)) != EXIT_OK)
+        goto out;
+    if ((rc = wb_metablock_parse(&layout, bytes, len, layout_path)) < 0 ||
+        (rc = wb_json_parse(&layout_doc, bytes, len, layout_path)) < 0) {
+        status = cli_fail(rc);
+        goto out;
+    }
+    if (wb_metablock_get_type(layout) != WB_METABLOCK_LAYOUT) {
+        cli_errorf("%s: a link, not a layout", layout_path);
+        status = EXIT_ERROR;
+        goto out;
+    }
+    /* the customer cannot run the supplier's inspections again, so a sealed
+     * chain is one that its steps' links and rules alone decide */
+    if (json_array_size(json_object_get(wb_metablock_signed(layout), "inspect")) > 0) {
+        cli_errorf("%s: has inspections; a sealed supply chain must be decided by its steps' "
+                   "links and rules alone (the customer's verify cannot run the inspections "
+                   "again): make each inspection a step",
+                   layout_path);
+        status = EXIT_VERIFY;
+        goto out;
+    }
+    links = json_object();
+    if (!links) {
+        status = cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+        goto out;
+    }
+    lopts.collect = links;
+    if ((rc = wb_layout_verify(summary, layout, ring, link_dir, &lopts)) < 0) {
+        cli_errorf("%s", wb_error_last());
+        cli_errorf("supply chain not verified: nothing written");
+        status = cli_exit_status(rc);
+        goto out;
+    }
+    *chain_out = json_pack("{s:O, s:O, s:s*}", "layout", layout_doc, "links", links,
+                           "productPrefix", prefix && prefix[0] ? prefix : NULL);
+    if (!*chain_out)
+        status = cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+out:
+    json_decref(links);
+    json_decref(layout_doc);
+    wb_metablock_free(layout);
+    wb_keyring_free(ring);
+    free(bytes);
+    return status;
+}
+
+/* The delivered files must be exactly the last step's products. */
+static int check_products(const json_t *summary, const char *prefix, const wb_tree *tree,
+                          const char *path)
+{
+    json_t *subjects = json_array();
+    size_t i;
+    int rc;
+
+    for (i = 0; subjects && i < wb_tree_count(tree); i++) {
+        const wb_tree_entry *e = wb_tree_get(tree, i);
+        char hex[2 * WB_SHA256_LEN + 1];
+        if (e->type != WB_TREE_FILE)
+            continue;
+        wb_hex_encode(hex, e->sha256, WB_SHA256_LEN);
+        if (json_array_append_new(subjects, json_pack("{s:s, s:{s:s}}", "name", e->path, "digest",
+                                                      "sha256", hex)) < 0) {
+            json_decref(subjects);
+            subjects = NULL;
+        }
+    }
+    if (!subjects)
+        return cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+    rc = wb_layout_check_products(json_object_get(summary, "products"), prefix, subjects, path);
+    json_decref(subjects);
+    if (rc < 0) {
+        cli_errorf("%s", wb_error_last());
+        cli_errorf("supply chain not verified: nothing written");
+        return cli_exit_status(rc);
+    }
+    return EXIT_OK;
 }
 
 /* Append the waybill, exactly as written, to the ledger and write its
@@ -165,7 +278,11 @@ static int run(int argc, char **argv)
         OPT_THREADS,
         OPT_JSON,
         OPT_LEDGER,
-        OPT_LOG_KEY
+        OPT_LOG_KEY,
+        OPT_LAYOUT,
+        OPT_LAYOUT_KEY,
+        OPT_LINK_DIR,
+        OPT_PRODUCT_PREFIX
     };
     static const struct option options[] = {
         {"key", required_argument, NULL, 'k'},
@@ -180,10 +297,16 @@ static int run(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"ledger", required_argument, NULL, OPT_LEDGER},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        {"layout", required_argument, NULL, OPT_LAYOUT},
+        {"layout-key", required_argument, NULL, OPT_LAYOUT_KEY},
+        {"link-dir", required_argument, NULL, OPT_LINK_DIR},
+        {"product-prefix", required_argument, NULL, OPT_PRODUCT_PREFIX},
         CLI_HTTP_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
-    cli_list key_paths = {0}, excludes = {0};
+    cli_list key_paths = {0}, excludes = {0}, layout_keys = {0};
+    const char *layout_path = NULL, *link_dir = NULL, *product_prefix = NULL;
+    json_t *chain = NULL, *summary = NULL;
     wb_delivery_info info = {0};
     wb_tree_options opts = {0};
     cli_progress bar;
@@ -243,6 +366,18 @@ static int run(int argc, char **argv)
         case OPT_LOG_KEY:
             log_key_arg = optarg;
             break;
+        case OPT_LAYOUT:
+            layout_path = optarg;
+            break;
+        case OPT_LAYOUT_KEY:
+            cli_list_add(&layout_keys, optarg);
+            break;
+        case OPT_LINK_DIR:
+            link_dir = optarg;
+            break;
+        case OPT_PRODUCT_PREFIX:
+            product_prefix = optarg;
+            break;
         default: {
             int st = cli_http_parse_option(&http, opt, optarg, "seal");
             status = st < 0 ? cli_usage_error("seal", "invalid option") : st;
@@ -276,6 +411,25 @@ static int run(int argc, char **argv)
         if ((status = cli_http_prepare(&http, true, "seal")) != EXIT_OK)
             goto out;
     }
+    if (!layout_path && (layout_keys.count || link_dir || product_prefix)) {
+        status = cli_usage_error("seal", "--layout-key, --link-dir and --product-prefix go with "
+                                         "--layout LAYOUT");
+        goto out;
+    }
+    if (layout_path && layout_keys.count == 0) {
+        status = cli_usage_error("seal", "--layout needs at least one --layout-key PUB");
+        goto out;
+    }
+    if (product_prefix) {
+        size_t n = strlen(product_prefix);
+        while (n > 1 && product_prefix[n - 1] == '/')
+            n--;
+        if (n == 0 || product_prefix[0] == '/' || n != strlen(product_prefix)) {
+            status = cli_usage_error("seal", "--product-prefix needs a relative directory "
+                                             "without a trailing '/'");
+            goto out;
+        }
+    }
     if (creation_time(&info.created) < 0) {
         status = cli_usage_error("seal", "SOURCE_DATE_EPOCH must be a number of seconds");
         goto out;
@@ -300,6 +454,12 @@ static int run(int argc, char **argv)
         }
         keyids[i] = wb_key_id(keys[i]);
     }
+
+    /* the supply chain before the hashing: it is the cheaper check */
+    if (layout_path &&
+        (status = verify_supply_chain(&chain, &summary, layout_path, &layout_keys,
+                                      link_dir ? link_dir : ".", product_prefix)) != EXIT_OK)
+        goto out;
 
     name = default_name(path);
     if (!name) {
@@ -334,6 +494,9 @@ static int run(int argc, char **argv)
         status = cli_fail(rc);
         goto out;
     }
+    if (chain && (status = check_products(summary, product_prefix, tree, path)) != EXIT_OK)
+        goto out;
+    info.supply_chain = chain;
     rc = wb_delivery_statement(&statement, &statement_len, tree, &info);
     if (rc == 0)
         rc = wb_envelope_new(&env, WB_INTOTO_PAYLOAD_TYPE, statement, statement_len);
@@ -355,11 +518,13 @@ static int run(int argc, char **argv)
         json_t *ids = json_array();
         for (i = 0; ids && i < key_paths.count; i++)
             json_array_append_new(ids, json_string(keyids[i]));
-        status = cli_print_json(
-            json_pack("{s:s, s:s, s:I, s:I, s:o, s:s?, s:o?}", "waybill", out_path, "name",
-                      info.name, "files", (json_int_t)wb_tree_file_count(tree), "bytes",
-                      (json_int_t)wb_tree_total_bytes(tree), "keyids", ids, "bundle", bundle_path,
-                      "index", bundle_path ? json_integer((json_int_t)index) : NULL));
+        status = cli_print_json(json_pack(
+            "{s:s, s:s, s:I, s:I, s:o, s:s?, s:o?, s:o*}", "waybill", out_path, "name", info.name,
+            "files", (json_int_t)wb_tree_file_count(tree), "bytes",
+            (json_int_t)wb_tree_total_bytes(tree), "keyids", ids, "bundle", bundle_path, "index",
+            bundle_path ? json_integer((json_int_t)index) : NULL, "links",
+            chain ? json_integer((json_int_t)json_object_size(json_object_get(chain, "links")))
+                  : NULL));
     } else {
         char bytes[32];
         cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
@@ -368,6 +533,10 @@ static int run(int argc, char **argv)
                wb_tree_file_count(tree) == 1 ? "" : "s", bytes, out_path);
         for (i = 0; i < key_paths.count; i++)
             printf("signed by: %s\n", keyids[i]);
+        if (chain)
+            printf("supply chain: %s verified, %zu link%s carried\n", layout_path,
+                   json_object_size(json_object_get(chain, "links")),
+                   json_object_size(json_object_get(chain, "links")) == 1 ? "" : "s");
         if (bundle_path)
             printf("logged: entry %llu of %s; bundle %s\n", (unsigned long long)index,
                    ledger_dir ? ledger_dir : http.server, bundle_path);
@@ -386,6 +555,9 @@ out:
     wb_tree_free(tree);
     cli_list_free(&key_paths);
     cli_list_free(&excludes);
+    cli_list_free(&layout_keys);
+    json_decref(chain);
+    json_decref(summary);
     wb_note_verifier_free(log_key);
     cli_http_config_clear(&http);
     return status;

@@ -9,6 +9,13 @@
  * With --bundle and --server, the bundle's checkpoint must also be the tree
  * the log's server shows now, or a prefix of it (http.c): checked before
  * the hours of hashing, as the signatures are.
+ *
+ * A waybill that carries a supply chain (seal --layout) is accepted only
+ * with --layout-key, the customer's pin of the layout's signers: the
+ * layout and the carried links are verified again (signatures, expiry,
+ * thresholds, rules) and the waybill's subjects must be exactly the last
+ * step's products; also before the hashing. --layout-key with a waybill
+ * that carries no supply chain fails: the customer asked for one.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -20,7 +27,8 @@
 static const char usage[] =
     "usage: waybill verify PATH (--waybill FILE | --bundle FILE --log-key VKEY)\n"
     "                      --trust PUB [--trust PUB2 ...]\n"
-    "                      [--threshold N] [--threads N] [--server URL] [--quiet] [--json]\n"
+    "                      [--threshold N] [--layout-key PUB ...] [--threads N]\n"
+    "                      [--server URL] [--quiet] [--json]\n"
     "\n"
     "Check the waybill's signatures (at least N distinct trusted keys, default\n"
     "1), then re-hash PATH (directory, file or archive) and compare it with the\n"
@@ -40,6 +48,11 @@ static const char usage[] =
     "                       bundle's tree or extends it (a fork fails)\n" CLI_HTTP_USAGE
     "  -t, --trust PUB      trusted public key (repeatable)\n"
     "  -n, --threshold N    distinct trusted keys required (default 1)\n"
+    "      --layout-key PUB the in-toto layout's signer (repeatable: every one must\n"
+    "                       have signed); required when the waybill carries a\n"
+    "                       supply chain (seal --layout), which is then verified\n"
+    "                       again: layout, links, rules, and the delivered files\n"
+    "                       equal to the last step's products\n"
     "      --threads N      hashing threads (default: one per core)\n"
     "  -q, --quiet          no progress bar\n"
     "      --json           the verdict and differences as JSON\n";
@@ -65,6 +78,79 @@ static json_t *diff_json(const wb_diff *d)
                      "actual", d->actual[0] ? path_json(d->actual) : NULL);
 }
 
+/* The supply chain the waybill carries, verified again with the pinned
+ * layout keys; *steps_out: the layout's number of steps. */
+static int verify_supply_chain(size_t *steps_out, const wb_delivery *delivery,
+                               const cli_list *layout_key_paths, const char *waybill_path)
+{
+    const json_t *chain = wb_delivery_supply_chain(delivery), *prefix;
+    wb_keyring *ring = NULL;
+    wb_metablock *layout = NULL;
+    wb_layout_options lopts = {0};
+    json_t *summary = NULL;
+    char *text = NULL, *name = NULL;
+    int rc = 0, status = EXIT_OK;
+
+    if (!chain && layout_key_paths->count == 0)
+        return EXIT_OK;
+    /* wb_error_set, not only a message: --json reports wb_error_last() */
+    if (!chain)
+        return cli_fail(wb_error_set(WB_EVERIFY,
+                                     "%s: carries no supply chain (no in-toto layout), but "
+                                     "--layout-key asks for one",
+                                     waybill_path));
+    if (layout_key_paths->count == 0)
+        return cli_fail(wb_error_set(WB_EVERIFY,
+                                     "%s: carries an in-toto supply chain; give the layout's "
+                                     "signer with --layout-key PUB to verify it",
+                                     waybill_path));
+    if ((status = cli_load_trust(&ring, layout_key_paths, 1, "verify")) != EXIT_OK)
+        goto out;
+    prefix = json_object_get(chain, "productPrefix");
+    if (!json_is_object(chain) || !json_is_object(json_object_get(chain, "layout")) ||
+        !json_is_object(json_object_get(chain, "links")) || (prefix && !json_is_string(prefix))) {
+        rc = wb_error_set(WB_EFORMAT,
+                          "%s: predicate.supplyChain needs objects \"layout\" and \"links\"",
+                          waybill_path);
+        goto out;
+    }
+    if (asprintf(&name, "%s: supplyChain.layout", waybill_path) < 0)
+        name = NULL;
+    text = json_dumps(json_object_get(chain, "layout"), JSON_COMPACT);
+    if (!name || !text) {
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = wb_metablock_parse(&layout, text, strlen(text), name)) < 0)
+        goto out;
+    if (wb_metablock_get_type(layout) != WB_METABLOCK_LAYOUT) {
+        rc = wb_error_set(WB_EFORMAT, "%s: a link, not a layout", name);
+        goto out;
+    }
+    *steps_out = json_array_size(json_object_get(wb_metablock_signed(layout), "steps"));
+    lopts.links = json_object_get(chain, "links");
+    free(name);
+    if (asprintf(&name, "%s: supplyChain.links", waybill_path) < 0)
+        name = NULL;
+    if (!name) {
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = wb_layout_verify(&summary, layout, ring, name, &lopts)) < 0)
+        goto out;
+    rc = wb_layout_check_products(json_object_get(summary, "products"), json_string_value(prefix),
+                                  wb_delivery_subjects(delivery), waybill_path);
+out:
+    if (rc < 0)
+        status = cli_fail(rc);
+    json_decref(summary);
+    free(text);
+    free(name);
+    wb_metablock_free(layout);
+    wb_keyring_free(ring);
+    return status;
+}
+
 /* The bundle must carry exactly the waybill given with --waybill. */
 static int same_waybill(const wb_bundle *bundle, const char *waybill_path, const char *bundle_path)
 {
@@ -88,7 +174,7 @@ static int same_waybill(const wb_bundle *bundle, const char *waybill_path, const
 
 static int run(int argc, char **argv)
 {
-    enum { OPT_THREADS = 256, OPT_JSON, OPT_LOG_KEY };
+    enum { OPT_THREADS = 256, OPT_JSON, OPT_LOG_KEY, OPT_LAYOUT_KEY };
     static const struct option options[] = {
         {"waybill", required_argument, NULL, 'w'},
         {"trust", required_argument, NULL, 't'},
@@ -98,10 +184,12 @@ static int run(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"bundle", required_argument, NULL, 'b'},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        {"layout-key", required_argument, NULL, OPT_LAYOUT_KEY},
         CLI_HTTP_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
-    cli_list trust = {0};
+    cli_list trust = {0}, layout_keys = {0};
+    size_t chain_steps = 0;
     const char *waybill_path = NULL, *path, *bundle_path = NULL, *log_key_arg = NULL;
     wb_note_verifier *log_key = NULL;
     wb_bundle *bundle = NULL;
@@ -129,6 +217,9 @@ static int run(int argc, char **argv)
             break;
         case OPT_LOG_KEY:
             log_key_arg = optarg;
+            break;
+        case OPT_LAYOUT_KEY:
+            cli_list_add(&layout_keys, optarg);
             break;
         case 'w':
             waybill_path = optarg;
@@ -237,6 +328,14 @@ static int run(int argc, char **argv)
         status = cli_fail(rc);
         goto out;
     }
+    /* the supply chain before the hashing, as the signatures */
+    if ((status = verify_supply_chain(&chain_steps, delivery, &layout_keys, waybill_path)) !=
+        EXIT_OK) {
+        if (json)
+            cli_print_json(json_pack("{s:b, s:b, s:b, s:s}", "verified", 0, "signaturesValid", 1,
+                                     "supplyChainVerified", 0, "error", wb_error_last()));
+        goto out;
+    }
     /* the excludes come from the signed statement, so seal and verify agree */
     opts.nexcludes = wb_delivery_exclude_count(delivery);
     excludes = calloc(opts.nexcludes + 1, sizeof(*excludes));
@@ -267,12 +366,13 @@ static int run(int argc, char **argv)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
         rc = cli_print_json(json_pack(
-            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?, s:o?}", "verified", ndiffs == 0,
-            "signaturesValid", 1, "path", path, "name", wb_delivery_name(delivery), "version",
-            wb_delivery_version(delivery), "files", (json_int_t)wb_tree_file_count(tree), "bytes",
-            (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list,
+            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?, s:o?, s:o*}", "verified",
+            ndiffs == 0, "signaturesValid", 1, "path", path, "name", wb_delivery_name(delivery),
+            "version", wb_delivery_version(delivery), "files", (json_int_t)wb_tree_file_count(tree),
+            "bytes", (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list,
             "logIndex", bundle ? json_integer((json_int_t)wb_bundle_index(bundle)) : NULL,
-            "logServerTreeSize", current ? json_integer((json_int_t)current->size) : NULL));
+            "logServerTreeSize", current ? json_integer((json_int_t)current->size) : NULL,
+            "supplyChainVerified", layout_keys.count ? json_true() : NULL));
         if (rc != EXIT_OK)
             status = rc;
         goto out;
@@ -310,6 +410,11 @@ static int run(int argc, char **argv)
         if (current)
             printf("log: %s is at tree size %llu, consistent with the bundle's\n", http.server,
                    (unsigned long long)current->size);
+        if (layout_keys.count)
+            printf("supply chain: verified: %zu step%s, layout signed by %zu pinned key%s, "
+                   "files are the last step's products\n",
+                   chain_steps, chain_steps == 1 ? "" : "s", layout_keys.count,
+                   layout_keys.count == 1 ? "" : "s");
     }
 out:
     wb_checkpoint_free(bundle_cp);
@@ -325,6 +430,7 @@ out:
     wb_envelope_free(env);
     wb_keyring_free(ring);
     cli_list_free(&trust);
+    cli_list_free(&layout_keys);
     return status;
 }
 

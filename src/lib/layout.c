@@ -27,8 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "layout_internal.h"
@@ -49,6 +51,7 @@ struct wb_metablock {
     metablock_sig *sigs;
     size_t nsigs;
     wb_envelope *env; /* DSSE only */
+    json_t *doc;      /* the document as read, to carry it elsewhere */
 };
 
 void wb_metablock_free(wb_metablock *mb)
@@ -65,6 +68,7 @@ void wb_metablock_free(wb_metablock *mb)
     wb_free(mb->signed_bytes);
     wb_free(mb->name);
     wb_envelope_free(mb->env);
+    json_decref(mb->doc);
     wb_free(mb);
 }
 
@@ -567,6 +571,7 @@ int wb_metablock_parse(wb_metablock **out, const char *buf, size_t len, const ch
     }
     if ((rc = model_of(&mb->model, &mb->type, signed_doc, name)) < 0)
         goto out;
+    mb->doc = json_incref(doc);
     if (!mb->env &&
         (rc = wb_json_canonical_olpc(&mb->signed_bytes, &mb->signed_len, mb->model)) < 0) {
         rc = wb_error_prefix(rc, "%s: ", name);
@@ -583,30 +588,61 @@ out:
 
 int wb_metablock_sign(char **out, size_t *out_len, const json_t *signed_doc, const wb_key *key)
 {
-    json_t *model = NULL, *doc = NULL;
+    return wb_metablock_sign_keys(out, out_len, signed_doc, &key, 1);
+}
+
+int wb_metablock_sign_keys(char **out, size_t *out_len, const json_t *signed_doc,
+                           const wb_key *const *keys, size_t nkeys)
+{
+    json_t *model = NULL, *doc = NULL, *sigs = NULL;
     wb_metablock_type type;
     char *canonical = NULL, *hex = NULL, *text = NULL;
     unsigned char *sig = NULL;
-    size_t canonical_len, sig_len = 0;
+    size_t canonical_len, sig_len = 0, i, j;
     int rc;
 
-    if (!out || !out_len || !signed_doc || !key)
+    if (!out || !out_len || !signed_doc || !keys || nkeys == 0 || nkeys > WB_LAYOUT_MAX_SIGNATURES)
         return wb_error_set(WB_EINVAL, "metablock sign: invalid argument");
+    for (i = 0; i < nkeys; i++)
+        if (!keys[i])
+            return wb_error_set(WB_EINVAL, "metablock sign: invalid argument");
     *out = NULL;
     *out_len = 0;
     if ((rc = model_of(&model, &type, signed_doc, "document")) < 0)
         return rc;
-    if ((rc = wb_json_canonical_olpc(&canonical, &canonical_len, model)) < 0 ||
-        (rc = wb_key_sign(&sig, &sig_len, key, canonical, canonical_len)) < 0)
+    if ((rc = wb_json_canonical_olpc(&canonical, &canonical_len, model)) < 0)
         goto out;
-    hex = wb_malloc(2 * sig_len + 1);
-    if (!hex) {
+    sigs = json_array();
+    if (!sigs) {
         rc = wb_error_set(WB_ENOMEM, "out of memory");
         goto out;
     }
-    wb_hex_encode(hex, sig, sig_len);
-    doc = json_pack("{s:[{s:s, s:s}], s:O}", "signatures", "keyid", wb_key_id(key), "sig", hex,
-                    "signed", model);
+    for (i = 0; i < nkeys; i++) {
+        bool seen = false;
+        for (j = 0; j < i; j++)
+            if (strcmp(wb_key_id(keys[j]), wb_key_id(keys[i])) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        if ((rc = wb_key_sign(&sig, &sig_len, keys[i], canonical, canonical_len)) < 0)
+            goto out;
+        hex = wb_malloc(2 * sig_len + 1);
+        if (!hex) {
+            rc = wb_error_set(WB_ENOMEM, "out of memory");
+            goto out;
+        }
+        wb_hex_encode(hex, sig, sig_len);
+        if (json_array_append_new(
+                sigs, json_pack("{s:s, s:s}", "keyid", wb_key_id(keys[i]), "sig", hex)) < 0) {
+            rc = wb_error_set(WB_ENOMEM, "out of memory");
+            goto out;
+        }
+        wb_free(hex);
+        hex = NULL;
+        wb_free(sig);
+        sig = NULL;
+    }
+    doc = json_pack("{s:O, s:O}", "signatures", sigs, "signed", model);
     text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
     if (!text) {
         rc = wb_error_set(WB_ENOMEM, "out of memory");
@@ -620,6 +656,7 @@ int wb_metablock_sign(char **out, size_t *out_len, const json_t *signed_doc, con
     *out_len = strlen(*out);
 out:
     free(text);
+    json_decref(sigs);
     json_decref(doc);
     wb_free(hex);
     wb_free(sig);
@@ -682,6 +719,7 @@ int wb_metablock_verify(const wb_metablock *mb, const wb_key *key)
 typedef struct {
     char *keyid;
     char *file;
+    char *rel; /* the file's path relative to the top link directory */
     wb_metablock *mb;
     json_t *link; /* the link, or the summary of a sublayout */
 } step_link;
@@ -692,6 +730,7 @@ static void step_links_free(step_link *links, size_t n)
     for (i = 0; links && i < n; i++) {
         wb_free(links[i].keyid);
         wb_free(links[i].file);
+        wb_free(links[i].rel);
         wb_metablock_free(links[i].mb);
         json_decref(links[i].link);
     }
@@ -699,14 +738,213 @@ static void step_links_free(step_link *links, size_t n)
 }
 
 static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
-                     const wb_keyring *layout_keys, const char *link_dir, const char *step_name,
-                     unsigned depth, const wb_layout_options *opts);
+                     const wb_keyring *layout_keys, const char *link_dir, const char *rel_dir,
+                     const char *step_name, unsigned depth, const wb_layout_options *opts);
+
+/* Read one link: from the file `l->file`, or from opts->links under
+ * `l->rel`. *absent is set (and 0 returned) when there is no such link or
+ * it cannot be read, with the reason in `why` when it is still empty. */
+static int load_link(step_link *l, bool *absent, char *why, size_t why_size,
+                     const wb_layout_options *opts)
+{
+    struct stat st;
+    int rc;
+
+    *absent = false;
+    if (opts->links) {
+        const json_t *doc = json_object_get(opts->links, l->rel);
+        char *text;
+        if (!doc) {
+            *absent = true;
+            if (!why[0])
+                snprintf(why, why_size, "%s: no such link", l->file);
+            return 0;
+        }
+        text = json_dumps(doc, JSON_COMPACT);
+        if (!text)
+            return wb_error_set(WB_EFORMAT, "%s: cannot be serialized", l->file);
+        rc = wb_metablock_parse(&l->mb, text, strlen(text), l->file);
+        free(text);
+        return rc;
+    }
+    if (stat(l->file, &st) < 0) {
+        /* absent (in-toto skips any file it cannot open) */
+        *absent = true;
+        if (!why[0])
+            snprintf(why, why_size, "%s: %s", l->file, strerror(errno));
+        return 0;
+    }
+    rc = wb_metablock_load(&l->mb, l->file);
+    if (rc == WB_EIO || rc == WB_ENOTFOUND) {
+        *absent = true;
+        if (!why[0])
+            snprintf(why, why_size, "%s", wb_error_last());
+        return 0;
+    }
+    return rc;
+}
+
+/* --- reading the links of a layout in parallel ---
+ *
+ * Reading and parsing the links (and encoding their canonical form for
+ * the signature check) is most of the work when links record tens of
+ * thousands of artifacts, and each link is independent of the others: all
+ * the links a layout's steps name are read first, by a few threads, and
+ * the steps then take them from the table in order. Verdicts and messages
+ * are those of reading them one by one: a worker keeps its error message
+ * and the step that takes the link sets it again. */
+
+typedef struct {
+    step_link link; /* file, rel; mb once read */
+    int rc;         /* < 0: reading failed, message in msg */
+    bool absent;
+    char why[512];
+    char *msg;
+} link_slot;
+
+typedef struct {
+    link_slot *slots;
+    size_t n, next;
+    json_t *index; /* rel -> slot number */
+    pthread_mutex_t lock;
+    const wb_layout_options *opts;
+} link_table;
+
+static void read_slot(link_slot *slot, const wb_layout_options *opts)
+{
+    slot->rc = load_link(&slot->link, &slot->absent, slot->why, sizeof(slot->why), opts);
+    if (slot->rc < 0)
+        slot->msg = wb_strdup(wb_error_last());
+}
+
+static void *link_table_worker(void *arg)
+{
+    link_table *table = arg;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&table->lock);
+        i = table->next++;
+        pthread_mutex_unlock(&table->lock);
+        if (i >= table->n)
+            break;
+        read_slot(&table->slots[i], table->opts);
+    }
+    return NULL;
+}
+
+static void link_table_free(link_table *table)
+{
+    size_t i;
+    for (i = 0; table->slots && i < table->n; i++) {
+        wb_free(table->slots[i].link.file);
+        wb_free(table->slots[i].link.rel);
+        wb_metablock_free(table->slots[i].link.mb);
+        wb_free(table->slots[i].msg);
+    }
+    if (table->slots && table->slots[table->n].link.rel)
+        wb_free(table->slots[table->n].link.rel); /* a slot left half made */
+    wb_free(table->slots);
+    json_decref(table->index);
+    memset(table, 0, sizeof(*table));
+}
+
+/* Read every link the steps of `layout` name (once per path). */
+static int link_table_fill(link_table *table, const json_t *layout, const char *link_dir,
+                           const char *rel_dir, const wb_layout_options *opts)
+{
+    const json_t *steps = json_object_get(layout, "steps"), *step, *keyid_json;
+    size_t i, j, cap = 0, nthreads, started = 0;
+    pthread_t threads[16];
+    long cores;
+
+    memset(table, 0, sizeof(*table));
+    table->opts = opts;
+    table->index = json_object();
+    if (!table->index)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    json_array_foreach(steps, i, step)
+    {
+        cap += json_array_size(json_object_get(step, "pubkeys"));
+    }
+    table->slots = wb_calloc(cap + 1, sizeof(*table->slots));
+    if (!table->slots)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    json_array_foreach(steps, i, step)
+    {
+        const char *name = json_string_value(json_object_get(step, "name"));
+        json_array_foreach(json_object_get(step, "pubkeys"), j, keyid_json)
+        {
+            link_slot *slot = &table->slots[table->n];
+            const char *keyid = json_string_value(keyid_json);
+            slot->link.rel = rel_dir[0] ? wb_asprintf("%s/%s.%.8s.link", rel_dir, name, keyid)
+                                        : wb_asprintf("%s.%.8s.link", name, keyid);
+            if (!slot->link.rel)
+                return wb_error_set(WB_ENOMEM, "out of memory");
+            if (json_object_get(table->index, slot->link.rel)) {
+                wb_free(slot->link.rel);
+                slot->link.rel = NULL;
+                continue;
+            }
+            slot->link.file = wb_asprintf("%s/%s", link_dir, slot->link.rel);
+            table->n++;
+            if (!slot->link.file ||
+                json_object_set_new(table->index, slot->link.rel,
+                                    json_integer((json_int_t)(table->n - 1))) < 0)
+                return wb_error_set(WB_ENOMEM, "out of memory");
+        }
+    }
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    nthreads = cores < 1 ? 1 : (size_t)cores;
+    if (nthreads > sizeof(threads) / sizeof(threads[0]))
+        nthreads = sizeof(threads) / sizeof(threads[0]);
+    if (nthreads > table->n)
+        nthreads = table->n;
+    if (nthreads <= 1) {
+        for (i = 0; i < table->n; i++)
+            read_slot(&table->slots[i], opts);
+        return 0;
+    }
+    if (pthread_mutex_init(&table->lock, NULL) != 0)
+        return wb_error_set(WB_ENOMEM, "cannot create a lock");
+    /* this thread reads too: nthreads - 1 more */
+    for (i = 1; i < nthreads; i++) {
+        if (pthread_create(&threads[started], NULL, link_table_worker, table) != 0)
+            break;
+        started++;
+    }
+    link_table_worker(table);
+    for (i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&table->lock);
+    return 0;
+}
+
+/* Take the link at `l->rel` from the table (or read it when not there). */
+static int take_link(step_link *l, bool *absent, char *why, size_t why_size, link_table *table,
+                     const wb_layout_options *opts)
+{
+    const json_t *index = table ? json_object_get(table->index, l->rel) : NULL;
+    link_slot *slot;
+
+    if (!index)
+        return load_link(l, absent, why, why_size, opts);
+    slot = &table->slots[json_integer_value(index)];
+    *absent = slot->absent;
+    if (slot->rc < 0)
+        return wb_error_set(slot->rc, "%s", slot->msg ? slot->msg : "out of memory");
+    if (slot->absent && !why[0])
+        snprintf(why, why_size, "%s", slot->why);
+    l->mb = slot->link.mb;
+    slot->link.mb = NULL;
+    return 0;
+}
 
 /* The links of one step: read, signatures checked, sublayouts reduced,
  * agreement checked. The first counted link's document goes to *out. */
 static int verify_step(json_t **out, const json_t *step, const json_t *layout_keys_json,
-                       const char *layout_name, const char *link_dir, unsigned depth,
-                       const wb_layout_options *opts)
+                       const char *layout_name, const char *link_dir, const char *rel_dir,
+                       unsigned depth, link_table *table, const wb_layout_options *opts)
+
 {
     const char *name = json_string_value(json_object_get(step, "name"));
     const json_t *pubkeys = json_object_get(step, "pubkeys"), *keyid_json;
@@ -724,34 +962,24 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
     json_array_foreach(pubkeys, i, keyid_json)
     {
         const char *keyid = json_string_value(keyid_json);
-        struct stat st;
-        bool seen = false;
+        bool seen = false, absent;
         for (j = 0; j < nlinks; j++)
             if (strcmp(links[j].keyid, keyid) == 0)
                 seen = true;
         if (seen)
             continue;
         links[nlinks].keyid = wb_strdup(keyid);
-        links[nlinks].file = wb_asprintf("%s/%s.%.8s.link", link_dir, name, keyid);
+        links[nlinks].rel = rel_dir[0] ? wb_asprintf("%s/%s.%.8s.link", rel_dir, name, keyid)
+                                       : wb_asprintf("%s.%.8s.link", name, keyid);
+        links[nlinks].file =
+            links[nlinks].rel ? wb_asprintf("%s/%s", link_dir, links[nlinks].rel) : NULL;
         if (!links[nlinks].keyid || !links[nlinks].file) {
             nlinks++;
             rc = wb_error_set(WB_ENOMEM, "out of memory");
             goto out;
         }
         nlinks++;
-        if (stat(links[nlinks - 1].file, &st) < 0) {
-            /* absent (in-toto skips any file it cannot open) */
-            if (!why[0])
-                snprintf(why, sizeof(why), "%s: %s", links[nlinks - 1].file, strerror(errno));
-            continue;
-        }
-        if ((rc = wb_metablock_load(&links[nlinks - 1].mb, links[nlinks - 1].file)) < 0) {
-            if (rc == WB_EIO || rc == WB_ENOTFOUND) {
-                if (!why[0])
-                    snprintf(why, sizeof(why), "%s", wb_error_last());
-                rc = 0;
-                continue;
-            }
+        if ((rc = take_link(&links[nlinks - 1], &absent, why, sizeof(why), table, opts)) < 0) {
             rc = wb_error_prefix(rc, "%s: step '%s': ", layout_name, name);
             goto out;
         }
@@ -795,7 +1023,8 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
         /* 4. a sublayout stands for its summary link */
         if (wb_metablock_get_type(l->mb) == WB_METABLOCK_LAYOUT) {
             wb_keyring *ring = NULL;
-            char *sub_dir = wb_asprintf("%s/%s.%.8s", link_dir, name, l->keyid);
+            char *sub_dir = rel_dir[0] ? wb_asprintf("%s/%s.%.8s", rel_dir, name, l->keyid)
+                                       : wb_asprintf("%s.%.8s", name, l->keyid);
             if (!sub_dir || (rc = wb_keyring_new(&ring)) < 0) {
                 wb_free(sub_dir);
                 wb_key_free(key);
@@ -805,7 +1034,7 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
             rc = wb_keyring_add(ring, key);
             key = NULL;
             if (rc == 0)
-                rc = verify_at(&l->link, l->mb, ring, sub_dir, name, depth + 1, opts);
+                rc = verify_at(&l->link, l->mb, ring, link_dir, sub_dir, name, depth + 1, opts);
             wb_keyring_free(ring);
             wb_free(sub_dir);
             if (rc < 0) {
@@ -817,6 +1046,10 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
             l->link = json_incref((json_t *)wb_metablock_signed(l->mb));
         }
         wb_key_free(key);
+        if (opts->collect && json_object_set(opts->collect, l->rel, l->mb->doc) < 0) {
+            rc = wb_error_set(WB_ENOMEM, "out of memory");
+            goto out;
+        }
         nvalid++;
     }
     if (nvalid < threshold) {
@@ -883,12 +1116,13 @@ static int summary_link(json_t **out, const json_t *layout, const json_t *reduce
 }
 
 static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
-                     const wb_keyring *layout_keys, const char *link_dir, const char *step_name,
-                     unsigned depth, const wb_layout_options *opts)
+                     const wb_keyring *layout_keys, const char *link_dir, const char *rel_dir,
+                     const char *step_name, unsigned depth, const wb_layout_options *opts)
 {
     const char *name = layout_mb->name;
     const json_t *layout = layout_mb->model, *steps, *inspect, *item;
     json_t *reduced = NULL, *link = NULL;
+    link_table table = {0};
     int64_t expires, now;
     size_t i;
     int rc = 0;
@@ -918,10 +1152,12 @@ static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
         return wb_error_set(WB_ENOMEM, "out of memory");
     /* 3.-5. links per step */
     steps = json_object_get(layout, "steps");
+    if ((rc = link_table_fill(&table, layout, link_dir, rel_dir, opts)) < 0)
+        goto out;
     json_array_foreach(steps, i, item)
     {
-        if ((rc = verify_step(&link, item, json_object_get(layout, "keys"), name, link_dir, depth,
-                              opts)) < 0)
+        if ((rc = verify_step(&link, item, json_object_get(layout, "keys"), name, link_dir, rel_dir,
+                              depth, &table, opts)) < 0)
             goto out;
         if (json_object_set_new(reduced, json_string_value(json_object_get(item, "name")), link) <
             0) {
@@ -981,6 +1217,7 @@ static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
     if (summary_out)
         rc = summary_link(summary_out, layout, reduced, step_name);
 out:
+    link_table_free(&table);
     json_decref(reduced);
     return rc;
 }
@@ -994,5 +1231,417 @@ int wb_layout_verify(json_t **summary_out, const wb_metablock *layout,
         *summary_out = NULL;
     if (!layout || !layout_keys || !link_dir)
         return wb_error_set(WB_EINVAL, "layout verify: invalid argument");
-    return verify_at(summary_out, layout, layout_keys, link_dir, "", 0, opts ? opts : &defaults);
+    if (opts && opts->collect && !json_is_object(opts->collect))
+        return wb_error_set(WB_EINVAL, "layout verify: collect must be an object");
+    if (opts && opts->links && !json_is_object(opts->links))
+        return wb_error_set(WB_EINVAL, "layout verify: links must be an object");
+    return verify_at(summary_out, layout, layout_keys, link_dir, "", "", 0,
+                     opts ? opts : &defaults);
+}
+
+/* --- the delivered products --- */
+
+int wb_layout_check_products(const json_t *products, const char *prefix, const json_t *subjects,
+                             const char *name)
+{
+    json_t *delivered = NULL;
+    const json_t *subject, *hashes;
+    const char *path;
+    size_t i, prefix_len = prefix ? strlen(prefix) : 0;
+    int rc = 0;
+
+    if (!json_is_object(products) || !json_is_array(subjects))
+        return wb_error_set(WB_EINVAL, "check products: invalid argument");
+    if (!name)
+        name = "delivery";
+    delivered = json_object();
+    if (!delivered)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    json_array_foreach(subjects, i, subject)
+    {
+        const char *sname = json_string_value(json_object_get(subject, "name"));
+        const json_t *sha = json_object_get(json_object_get(subject, "digest"), "sha256");
+        const json_t *product;
+        char *product_path;
+        if (!sname || !json_is_string(sha)) {
+            rc = wb_error_set(WB_EFORMAT, "%s: subject %zu needs a name and a sha256 digest", name,
+                              i + 1);
+            goto out;
+        }
+        product_path = prefix_len ? wb_asprintf("%s/%s", prefix, sname) : wb_strdup(sname);
+        if (!product_path || json_object_set_new(delivered, product_path, json_true()) < 0) {
+            wb_free(product_path);
+            rc = wb_error_set(WB_ENOMEM, "out of memory");
+            goto out;
+        }
+        product = json_object_get(products, product_path);
+        if (!product) {
+            rc = wb_error_set(WB_EVERIFY,
+                              "%s: delivered file '%s' is not a product of the supply chain's "
+                              "last step (no product '%s')",
+                              name, sname, product_path);
+            wb_free(product_path);
+            goto out;
+        }
+        if (!json_is_string(json_object_get(product, "sha256")) ||
+            strcmp(json_string_value(json_object_get(product, "sha256")), json_string_value(sha)) !=
+                0) {
+            rc = wb_error_set(WB_EVERIFY,
+                              "%s: delivered file '%s' differs from product '%s' of the supply "
+                              "chain's last step (sha256 %s, product %s)",
+                              name, sname, product_path, json_string_value(sha),
+                              json_is_string(json_object_get(product, "sha256"))
+                                  ? json_string_value(json_object_get(product, "sha256"))
+                                  : "without sha256");
+            wb_free(product_path);
+            goto out;
+        }
+        wb_free(product_path);
+    }
+    json_object_foreach((json_t *)products, path, hashes)
+    {
+        if (prefix_len && (strncmp(path, prefix, prefix_len) != 0 || path[prefix_len] != '/'))
+            continue;
+        if (!json_object_get(delivered, path)) {
+            rc = wb_error_set(WB_EVERIFY,
+                              "%s: product '%s' of the supply chain's last step is not delivered",
+                              name, path);
+            goto out;
+        }
+    }
+out:
+    json_decref(delivered);
+    return rc;
+}
+
+/* --- layouts from a description --- */
+
+/* A rule or a command: a list of strings, or one string split at white
+ * space. New reference, or NULL with the error set. */
+static json_t *words_of(const json_t *value, const char *what, const char *name)
+{
+    json_t *words;
+    size_t i;
+    const json_t *word;
+
+    if (json_is_array(value)) {
+        json_array_foreach(value, i, word)
+        {
+            if (!json_is_string(word)) {
+                wb_error_set(WB_EFORMAT, "%s: %s must be strings", name, what);
+                return NULL;
+            }
+        }
+        return json_deep_copy(value);
+    }
+    if (!json_is_string(value)) {
+        wb_error_set(WB_EFORMAT, "%s: %s must be a string or a list of strings", name, what);
+        return NULL;
+    }
+    words = json_array();
+    {
+        const char *p = json_string_value(value);
+        while (words && *p) {
+            size_t n = 0;
+            while (*p == ' ' || *p == '\t' || *p == '\n')
+                p++;
+            while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != '\n')
+                n++;
+            if (n && json_array_append_new(words, json_stringn(p, n)) < 0) {
+                json_decref(words);
+                words = NULL;
+            }
+            p += n;
+        }
+    }
+    if (!words)
+        wb_error_set(WB_ENOMEM, "out of memory");
+    return words;
+}
+
+static json_t *rules_of(const json_t *item, const char *field, const char *name)
+{
+    const json_t *list = json_object_get(item, field), *rule;
+    json_t *rules = json_array();
+    size_t i;
+
+    if (!rules) {
+        wb_error_set(WB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!list)
+        return rules;
+    if (!json_is_array(list)) {
+        json_decref(rules);
+        wb_error_set(WB_EFORMAT, "%s: \"%s\" must be a list of rules", name, field);
+        return NULL;
+    }
+    json_array_foreach(list, i, rule)
+    {
+        json_t *words = words_of(rule, field, name);
+        if (!words || json_array_append_new(rules, words) < 0) {
+            json_decref(rules);
+            if (words)
+                wb_error_set(WB_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
+    return rules;
+}
+
+static int expires_of(char *out, size_t out_size, const json_t *value, int64_t now,
+                      const char *name)
+{
+    const char *text = json_string_value(value);
+    int64_t when;
+    size_t len;
+
+    if (!text)
+        return wb_error_set(WB_EFORMAT,
+                            "%s: \"expires\" is required: a time YYYY-MM-DDTHH:MM:SSZ or a "
+                            "duration like \"365d\"",
+                            name);
+    len = strlen(text);
+    if (wb_layout_parse_time(&when, text) == 0) {
+        snprintf(out, out_size, "%s", text);
+        return 0;
+    }
+    if (len >= 2 && len <= 7 && (text[len - 1] == 'd' || text[len - 1] == 'h')) {
+        int64_t n = 0, unit = text[len - 1] == 'd' ? 86400 : 3600;
+        size_t i;
+        struct tm tm;
+        time_t t;
+        for (i = 0; i + 1 < len; i++) {
+            if (text[i] < '0' || text[i] > '9')
+                goto bad;
+            n = n * 10 + (text[i] - '0');
+        }
+        t = (time_t)(now + n * unit);
+        if (n == 0 || !gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 ||
+            strftime(out, out_size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            goto bad;
+        return 0;
+    }
+bad:
+    return wb_error_set(WB_EFORMAT,
+                        "%s: \"expires\" '%.64s' is neither a time YYYY-MM-DDTHH:MM:SSZ nor a "
+                        "duration of days or hours (\"365d\", \"12h\")",
+                        name, text);
+}
+
+static int step_of(json_t **out, const json_t *desc, json_t *keys, const char *base_dir,
+                   const char *name)
+{
+    static const char *const known[] = {"name",
+                                        "functionaries",
+                                        "threshold",
+                                        "expected_materials",
+                                        "expected_products",
+                                        "expected_command"};
+    const json_t *functionaries = json_object_get(desc, "functionaries"), *f, *v;
+    json_t *step = NULL, *pubkeys = NULL, *rules_m = NULL, *rules_p = NULL, *command = NULL;
+    const char *field;
+    size_t i;
+    int rc = 0;
+
+    json_object_foreach((json_t *)desc, field, v)
+    {
+        bool ok = false;
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            ok = ok || strcmp(field, known[i]) == 0;
+        if (!ok)
+            return wb_error_set(WB_EFORMAT, "%s: step: unknown field \"%s\"", name, field);
+    }
+    if (!json_is_string(json_object_get(desc, "name")))
+        return wb_error_set(WB_EFORMAT, "%s: a step needs a \"name\"", name);
+    if (!json_is_array(functionaries) || json_array_size(functionaries) == 0)
+        return wb_error_set(WB_EFORMAT, "%s: step '%s' needs \"functionaries\": public key files",
+                            name, json_string_value(json_object_get(desc, "name")));
+    pubkeys = json_array();
+    if (!pubkeys)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    json_array_foreach(functionaries, i, f)
+    {
+        const char *file = json_string_value(f);
+        char *path;
+        wb_key *key = NULL;
+        json_t *key_json = NULL;
+        if (!file || !file[0]) {
+            rc = wb_error_set(WB_EFORMAT, "%s: functionaries must be key file names", name);
+            goto out;
+        }
+        path = file[0] == '/' || !base_dir ? wb_strdup(file) : wb_asprintf("%s/%s", base_dir, file);
+        if (!path) {
+            rc = wb_error_set(WB_ENOMEM, "out of memory");
+            goto out;
+        }
+        rc = wb_key_load(&key, path);
+        wb_free(path);
+        if (rc < 0)
+            goto out;
+        if ((rc = wb_key_to_sslib_json(&key_json, key)) == 0 &&
+            json_object_set_new(key_json, "keyid", json_string(wb_key_id(key))) == 0 &&
+            json_object_set_new(keys, wb_key_id(key), key_json) == 0)
+            rc = json_array_append_new(pubkeys, json_string(wb_key_id(key))) < 0
+                     ? wb_error_set(WB_ENOMEM, "out of memory")
+                     : 0;
+        else if (rc == 0)
+            rc = wb_error_set(WB_ENOMEM, "out of memory");
+        wb_key_free(key);
+        if (rc < 0)
+            goto out;
+    }
+    v = json_object_get(desc, "threshold");
+    if (v && !json_is_integer(v)) {
+        rc = wb_error_set(WB_EFORMAT, "%s: step '%s': threshold must be an integer", name,
+                          json_string_value(json_object_get(desc, "name")));
+        goto out;
+    }
+    if (!(rules_m = rules_of(desc, "expected_materials", name)) ||
+        !(rules_p = rules_of(desc, "expected_products", name))) {
+        rc = wb_error_last_code();
+        goto out;
+    }
+    command = json_object_get(desc, "expected_command")
+                  ? words_of(json_object_get(desc, "expected_command"), "expected_command", name)
+                  : json_array();
+    if (!command) {
+        rc = wb_error_last_code();
+        goto out;
+    }
+    step = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:I}", "_type", "step", "name",
+                     json_object_get(desc, "name"), "expected_materials", rules_m,
+                     "expected_products", rules_p, "pubkeys", pubkeys, "expected_command", command,
+                     "threshold", v ? json_integer_value(v) : (json_int_t)1);
+    if (!step)
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+out:
+    json_decref(pubkeys);
+    json_decref(rules_m);
+    json_decref(rules_p);
+    json_decref(command);
+    *out = step;
+    return rc;
+}
+
+static int inspection_of(json_t **out, const json_t *desc, const char *name)
+{
+    static const char *const known[] = {"name", "run", "expected_materials", "expected_products"};
+    json_t *inspection = NULL, *rules_m = NULL, *rules_p = NULL, *run = NULL, *v;
+    const char *field;
+    size_t i;
+    int rc = 0;
+
+    json_object_foreach((json_t *)desc, field, v)
+    {
+        bool ok = false;
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            ok = ok || strcmp(field, known[i]) == 0;
+        if (!ok)
+            return wb_error_set(WB_EFORMAT, "%s: inspection: unknown field \"%s\"", name, field);
+    }
+    if (!json_is_string(json_object_get(desc, "name")) || !json_object_get(desc, "run"))
+        return wb_error_set(WB_EFORMAT, "%s: an inspection needs a \"name\" and a \"run\"", name);
+    if (!(run = words_of(json_object_get(desc, "run"), "run", name)) ||
+        !(rules_m = rules_of(desc, "expected_materials", name)) ||
+        !(rules_p = rules_of(desc, "expected_products", name))) {
+        rc = wb_error_last_code();
+        goto out;
+    }
+    inspection = json_pack("{s:s, s:O, s:O, s:O, s:O}", "_type", "inspection", "name",
+                           json_object_get(desc, "name"), "expected_materials", rules_m,
+                           "expected_products", rules_p, "run", run);
+    if (!inspection)
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+out:
+    json_decref(run);
+    json_decref(rules_m);
+    json_decref(rules_p);
+    *out = inspection;
+    return rc;
+}
+
+int wb_layout_from_description(json_t **out, const json_t *description, const char *base_dir,
+                               int64_t now, const char *name)
+{
+    static const char *const known[] = {"expires", "readme", "steps", "inspect"};
+    json_t *layout = NULL, *keys = NULL, *steps = NULL, *inspect = NULL, *item = NULL;
+    json_t *model = NULL;
+    const json_t *list, *v;
+    const char *field;
+    char expires[32];
+    wb_metablock_type type;
+    size_t i, j;
+    int rc = 0;
+
+    if (!out || !description)
+        return wb_error_set(WB_EINVAL, "layout description: invalid argument");
+    *out = NULL;
+    if (!name)
+        name = "description";
+    if (!json_is_object(description))
+        return wb_error_set(WB_EFORMAT, "%s: a layout description is a JSON object", name);
+    json_object_foreach((json_t *)description, field, v)
+    {
+        bool ok = false;
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            ok = ok || strcmp(field, known[i]) == 0;
+        if (!ok)
+            return wb_error_set(WB_EFORMAT, "%s: unknown field \"%s\"", name, field);
+    }
+    if ((rc = expires_of(expires, sizeof(expires), json_object_get(description, "expires"), now,
+                         name)) < 0)
+        return rc;
+    v = json_object_get(description, "readme");
+    if (v && !json_is_string(v))
+        return wb_error_set(WB_EFORMAT, "%s: \"readme\" must be a string", name);
+    keys = json_object();
+    steps = json_array();
+    inspect = json_array();
+    if (!keys || !steps || !inspect) {
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (j = 0; j < 2; j++) {
+        list = json_object_get(description, j == 0 ? "steps" : "inspect");
+        if (list && !json_is_array(list)) {
+            rc = wb_error_set(WB_EFORMAT, "%s: \"%s\" must be a list", name,
+                              j == 0 ? "steps" : "inspect");
+            goto out;
+        }
+        json_array_foreach(list, i, v)
+        {
+            if (!json_is_object(v)) {
+                rc = wb_error_set(WB_EFORMAT, "%s: a step or inspection must be an object", name);
+                goto out;
+            }
+            rc = j == 0 ? step_of(&item, v, keys, base_dir, name) : inspection_of(&item, v, name);
+            if (rc < 0)
+                goto out;
+            if (json_array_append_new(j == 0 ? steps : inspect, item) < 0) {
+                rc = wb_error_set(WB_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    v = json_object_get(description, "readme");
+    layout = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s}", "_type", "layout", "expires", expires,
+                       "keys", keys, "steps", steps, "inspect", inspect, "readme",
+                       v ? json_string_value(v) : "");
+    if (!layout) {
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* the checks every reader makes: rules, names, thresholds, keys */
+    if ((rc = model_of(&model, &type, layout, name)) < 0)
+        goto out;
+    *out = model;
+    model = NULL;
+out:
+    json_decref(model);
+    json_decref(layout);
+    json_decref(keys);
+    json_decref(steps);
+    json_decref(inspect);
+    return rc;
 }

@@ -355,6 +355,15 @@ static int pattern_match(const pattern *p, const char *path)
     return rc;
 }
 
+/* pattern_match() for an artifact path of a link: JSON made it valid
+ * UTF-8, so "*" (the usual MATCH * ...) matches it without decoding. */
+static int pattern_match_artifact(const pattern *p, const char *path)
+{
+    if (p->ntoks == 1 && p->toks[0].kind == TOK_STAR)
+        return 1;
+    return pattern_match(p, path);
+}
+
 int wb_layout_fnmatch(const char *pattern_text, const char *path)
 {
     pattern p;
@@ -590,9 +599,20 @@ static int apply_match(const rule_ctx *ctx, const rule *r, const pattern *p, que
                 continue;
             rest += prefix_len;
         }
-        if ((m = pattern_match(p, rest)) <= 0) {
+        if ((m = pattern_match_artifact(p, rest)) <= 0) {
             rc = m;
             continue;
+        }
+        /* without prefixes both paths are the queued one: no copies, and
+         * the queue entry is this one (the common case, tens of thousands
+         * of artifacts in large chains) */
+        if (!prefix && !r->dst_prefix[0]) {
+            src_hashes = json_object_get(source, rest);
+            dst_hashes = json_object_get(dest, rest);
+            if (src_hashes && dst_hashes && json_equal((json_t *)src_hashes, (json_t *)dst_hashes))
+                q[i].consumed = true;
+            if (src_hashes)
+                continue;
         }
         full_source = prefix ? path_join_slash(r->src_prefix, rest) : wb_strdup(rest);
         full_dest = r->dst_prefix[0] ? path_join_slash(r->dst_prefix, rest) : wb_strdup(rest);
@@ -656,7 +676,7 @@ static int apply_rule(const rule_ctx *ctx, const rule *r, queue_entry *q, size_t
         int m;
         if (!q[i].queued)
             continue;
-        if ((m = pattern_match(&p, q[i].path)) < 0) {
+        if ((m = pattern_match_artifact(&p, q[i].path)) < 0) {
             rc = m;
             goto out;
         }

@@ -173,7 +173,18 @@ int wb_delivery_statement(char **out, size_t *out_len, const wb_tree *tree,
         if (b.failed)
             goto nomem;
     }
-    wb_buf_puts(&b, "]}}\n");
+    wb_buf_putc(&b, ']');
+    if (info->supply_chain) {
+        char *chain = json_dumps(info->supply_chain, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!chain)
+            goto nomem;
+        wb_buf_puts(&b, ",\"supplyChain\":");
+        wb_buf_puts(&b, chain);
+        free(chain);
+    }
+    wb_buf_puts(&b, "}}\n");
+    if (b.failed)
+        goto nomem;
     return wb_buf_detach(&b, out, out_len);
 nomem:
     wb_buf_free(&b);
@@ -504,6 +515,16 @@ size_t wb_delivery_empty_dir_count(const wb_delivery *d)
 size_t wb_delivery_exclude_count(const wb_delivery *d)
 {
     return d->excludes ? json_array_size(d->excludes) : 0;
+}
+
+const json_t *wb_delivery_supply_chain(const wb_delivery *d)
+{
+    return d ? json_object_get(json_object_get(d->root, "predicate"), "supplyChain") : NULL;
+}
+
+const json_t *wb_delivery_subjects(const wb_delivery *d)
+{
+    return d ? json_object_get(d->root, "subject") : NULL;
 }
 
 const char *wb_delivery_exclude(const wb_delivery *d, size_t i)

@@ -11,7 +11,8 @@
 # links cannot be read by in-toto 1.3.1: those cases compare waybill on the
 # envelope with in-toto-verify on the same link as a Metablock. The last
 # cases make links with `waybill run` and `waybill record` and check that in-toto-verify accepts
-# them. Prints TAP.
+# them, and layouts with `waybill layout create` that in-toto-verify accepts
+# (and refuses once tampered). Prints TAP.
 # shellcheck disable=SC2317  # helpers and cases are called through run_cases
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -596,6 +597,111 @@ wb_record_chain() {
     contains err.txt "does not verify"
 }
 
+# --- layouts made by waybill layout create ------------------------------------
+
+# wbcreate OUT DESCRIPTION KEY...: `waybill layout create` signed by the
+# shared private KEYs
+wbcreate() {
+    local out=$1 desc=$2 k args=()
+    shift 2
+    for k in "$@"; do args+=(--key "$K/$k"); done
+    printf '%s\n' "$desc" >desc.json
+    run 0 "$WAYBILL" layout create desc.json "${args[@]}" --out "$out"
+}
+
+WBCREATE_DESC() {
+    cat <<EOF
+{"expires": "365d", "readme": "made by waybill layout create",
+ "steps": [
+  {"name": "write-code", "functionaries": ["$K/alice.pub"],
+   "expected_products": ["CREATE src/foo.py", "DISALLOW *"],
+   "expected_command": "sh -c"},
+  {"name": "package", "functionaries": ["$K/dave.pub"],
+   "expected_materials": ["MATCH src/* WITH PRODUCTS FROM write-code", "DISALLOW *"],
+   "expected_products": [["CREATE", "foo.tar.gz"], "ALLOW src/*", "DISALLOW *"]}]}
+EOF
+}
+
+# case wb_create_chain: a layout by waybill layout create, links by in-toto-run and waybill run, passes in-toto-verify and waybill
+wb_create_chain() {
+    wbcreate root.layout "$(WBCREATE_DESC)" owner && mkdir src || return 1
+    irun write-code alice -p src -- sh -c 'echo "print(1)" >src/foo.py' || return 1
+    wbrun package dave --materials src --products src foo.tar.gz -- tar czf foo.tar.gz src ||
+        return 1
+    verdict pass root.layout owner || return 1
+    # every field of in-toto's model, keys in securesystemslib form, one signature
+    run 0 "$PY" -c 'import json, sys
+d = json.load(open("root.layout"))
+s = d["signed"]
+assert sorted(s) == ["_type", "expires", "inspect", "keys", "readme", "steps"], sorted(s)
+for k, v in s["keys"].items():
+    assert v["keyid"] == k and v["keyid_hash_algorithms"] == ["sha256", "sha512"], v
+assert [x["keyid"] for x in d["signatures"]] == [open(sys.argv[1]).read().strip()]' "$K/owner.id"
+}
+
+# case wb_create_waybill_links: a waybill-made layout with links all by waybill run passes both; a product changed between steps fails both
+wb_create_waybill_links() {
+    wbcreate root.layout "$(WBCREATE_DESC)" owner && mkdir src || return 1
+    wbrun write-code alice --products src -- sh -c 'echo "print(1)" >src/foo.py' || return 1
+    wbrun package dave --materials src --products src foo.tar.gz -- tar czf foo.tar.gz src ||
+        return 1
+    verdict pass root.layout owner || return 1
+    rm -- *.link foo.tar.gz
+    wbrun write-code alice --products src -- sh -c 'echo "print(1)" >src/foo.py' || return 1
+    echo 'print("evil")' >src/foo.py
+    wbrun package dave --materials src --products src foo.tar.gz -- tar czf foo.tar.gz src ||
+        return 1
+    verdict fail root.layout owner "'package'" "src/foo.py"
+}
+
+# case wb_create_tampered: a waybill-made layout changed after signing (a rule, a key, the expiry) fails both
+wb_create_tampered() {
+    wbcreate root.layout "$(WBCREATE_DESC)" owner && mkdir src || return 1
+    irun write-code alice -p src -- sh -c 'echo "print(1)" >src/foo.py' || return 1
+    wbrun package dave --materials src --products src foo.tar.gz -- tar czf foo.tar.gz src ||
+        return 1
+    cp root.layout orig.layout
+    run 0 "$PY" "$HELPER" edit root.layout \
+        'doc["signed"]["steps"][1]["expected_materials"] = [["ALLOW", "*"]]' || return 1
+    verdict fail root.layout owner "signature" || return 1
+    cp orig.layout root.layout
+    run 0 "$PY" "$HELPER" edit root.layout 'doc["signed"]["expires"] = "2099-01-01T00:00:00Z"' ||
+        return 1
+    verdict fail root.layout owner "signature" || return 1
+    cp orig.layout root.layout
+    run 0 "$PY" "$HELPER" edit root.layout 'doc["signed"]["steps"][0]["threshold"] = 2' ||
+        return 1
+    verdict fail root.layout owner "signature" || return 1
+    # signed by owner, checked with carol's key
+    cp orig.layout root.layout
+    verdict fail root.layout carol "$(cat "$K/carol.id")"
+}
+
+# case wb_create_full: two signers, threshold 2, an rsa functionary, an absolute expiry and an inspection: in-toto-verify and waybill agree
+wb_create_full() {
+    wbcreate root.layout "{\"expires\": \"2099-12-31T23:59:59Z\",
+     \"steps\": [
+      {\"name\": \"build\", \"threshold\": 2,
+       \"functionaries\": [\"$K/alice.pub\", \"$K/bob.pub\"],
+       \"expected_products\": [\"CREATE out.bin\", \"DISALLOW *\"]},
+      {\"name\": \"sign\", \"functionaries\": [\"$K/erin.pub\"],
+       \"expected_materials\": [\"MATCH out.bin WITH PRODUCTS FROM build\", \"DISALLOW *\"],
+       \"expected_products\": [\"MATCH out.bin WITH PRODUCTS FROM build\", \"CREATE out.sig\",
+                              \"DISALLOW *\"]}],
+     \"inspect\": [
+      {\"name\": \"check\", \"run\": [\"sh\", \"-c\", \"test -f out.bin\"],
+       \"expected_materials\": [\"MATCH out.bin WITH PRODUCTS FROM build\", \"ALLOW *\"]}]}" \
+        owner carol || return 1
+    irun build alice -p out.bin -- sh -c 'echo built >out.bin' || return 1
+    rm out.bin
+    wbrun build bob --products out.bin -- sh -c 'echo built >out.bin' || return 1
+    irun sign erin -m out.bin -p out.bin out.sig -- sh -c 'echo sig >out.sig' || return 1
+    WB_EXTRA=--run-inspections verdict pass root.layout owner,carol || return 1
+    # one of the two links missing: threshold 2 not met, for both
+    rm -- "build.$(id8 bob).link"
+    WB_EXTRA=--run-inspections verdict fail root.layout owner,carol "step 'build'" "needs 2 links"
+}
+
 cases=(
     chain_pass
     chain_tampered
@@ -637,6 +743,10 @@ cases=(
     wb_run_mixed
     wb_run_exit_status
     wb_record_chain
+    wb_create_chain
+    wb_create_waybill_links
+    wb_create_tampered
+    wb_create_full
 )
 run_cases "${cases[@]}"
 status=$?

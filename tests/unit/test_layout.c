@@ -11,6 +11,10 @@
  * signed by keys made here, passing and failing in each way the
  * specification lists (expiry, missing and unauthorized links, thresholds,
  * disagreeing links, sublayouts). Allocation failures on parse and rules.
+ * Links carried in memory (collected by one verification, verified again
+ * from the collection, sublayouts included), layouts signed by several
+ * keys, layouts built from descriptions, and the check that delivered
+ * files are exactly the last step's products.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -805,6 +809,250 @@ static void test_sign_and_record(void **state)
     wb_free(dir);
 }
 
+/* --- carried chains, layouts from descriptions, delivered products --- */
+
+static int verify_with(const char *dir, json_t *layout_doc, wb_layout_options *opts)
+{
+    char *text = metablock(layout_doc, key_owner, NULL);
+    wb_metablock *mb = parse_ok(text);
+    wb_keyring *ring = NULL;
+    wb_key *pub = NULL;
+    int rc;
+    assert_int_equal(wb_keyring_new(&ring), 0);
+    assert_int_equal(wb_key_public(&pub, key_owner), 0);
+    assert_int_equal(wb_keyring_add(ring, pub), 0);
+    rc = wb_layout_verify(NULL, mb, ring, dir, opts);
+    wb_keyring_free(ring);
+    wb_metablock_free(mb);
+    free(text);
+    return rc;
+}
+
+static void test_links_in_memory(void **state)
+{
+    char *dir = fresh_dir("carry"), *sub, *text, name[256], *build_rel, *ship_rel;
+    json_t *collected = json_object(), *links, *root, *inner;
+    wb_layout_options opts = {0};
+    (void)state;
+
+    write_link(dir, "build", key_alice, link_doc("build", "{}", OUT_A));
+    write_link(dir, "ship", key_bob, link_doc("ship", OUT_A, "{}"));
+    /* collected: the links that counted, under their relative paths */
+    opts.collect = collected;
+    assert_int_equal(verify_with(dir, chain_layout("2030-01-01T00:00:00Z", 1), &opts), 0);
+    build_rel = wb_asprintf("build.%.8s.link", wb_key_id(key_alice));
+    ship_rel = wb_asprintf("ship.%.8s.link", wb_key_id(key_bob));
+    assert_int_equal(json_object_size(collected), 2);
+    assert_non_null(json_object_get(json_object_get(collected, build_rel), "signed"));
+    assert_non_null(json_object_get(collected, ship_rel));
+    /* the same verdict from them, with no directory at all */
+    links = json_deep_copy(collected);
+    opts.collect = NULL;
+    opts.links = links;
+    assert_int_equal(verify_with("/nonexistent", chain_layout("2030-01-01T00:00:00Z", 1), &opts),
+                     0);
+    /* a carried link changed: its signature fails */
+    assert_int_equal(
+        json_object_set_new(json_object_get(json_object_get(links, ship_rel), "signed"), "products",
+                            json_pack("{s:{s:s}}", "x", "sha256", "cc")),
+        0);
+    expect_error(verify_with("/nonexistent", chain_layout("2030-01-01T00:00:00Z", 1), &opts),
+                 WB_EVERIFY, "does not verify");
+    /* a carried link missing */
+    assert_int_equal(json_object_del(links, ship_rel), 0);
+    expect_error(verify_with("/nonexistent", chain_layout("2030-01-01T00:00:00Z", 1), &opts),
+                 WB_EVERIFY, "step 'ship': needs 1 link");
+    /* links must be an object of links */
+    opts.links = json_array();
+    expect_error(verify_with(dir, chain_layout("2030-01-01T00:00:00Z", 1), &opts), WB_EINVAL,
+                 "links must be an object");
+    json_decref((json_t *)opts.links);
+    opts.links = NULL;
+    json_decref(links);
+    json_decref(collected);
+    wb_free(build_rel);
+    wb_free(ship_rel);
+    wb_free(dir);
+
+    /* a sublayout's links are collected under STEP.KEYID8/ */
+    dir = fresh_dir("carry-sub");
+    root = json_pack("{s:s, s:s, s:{s:o}, s:[], s:[{s:s, s:[s]}]}", "_type", "layout", "expires",
+                     "2030-01-01T00:00:00Z", "keys", wb_key_id(key_bob), key_json(key_bob),
+                     "inspect", "steps", "name", "sub", "pubkeys", wb_key_id(key_bob));
+    inner = json_pack("{s:s, s:s, s:{s:o}, s:[], s:[{s:s, s:[s]}]}", "_type", "layout", "expires",
+                      "2030-01-01T00:00:00Z", "keys", wb_key_id(key_alice), key_json(key_alice),
+                      "inspect", "steps", "name", "inner", "pubkeys", wb_key_id(key_alice));
+    text = metablock(inner, key_bob, NULL);
+    snprintf(name, sizeof(name), "sub.%.8s.link", wb_key_id(key_bob));
+    write_text(dir, name, text);
+    free(text);
+    sub = wb_asprintf("%s/sub.%.8s", dir, wb_key_id(key_bob));
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_link(sub, "inner", key_alice, link_doc("inner", "{}", OUT_A));
+    collected = json_object();
+    opts.collect = collected;
+    assert_int_equal(verify_with(dir, json_incref(root), &opts), 0);
+    assert_int_equal(json_object_size(collected), 2);
+    snprintf(name, sizeof(name), "sub.%.8s/inner.%.8s.link", wb_key_id(key_bob),
+             wb_key_id(key_alice));
+    assert_non_null(json_object_get(collected, name));
+    opts.collect = NULL;
+    opts.links = collected;
+    assert_int_equal(verify_with("/nonexistent", json_incref(root), &opts), 0);
+    json_decref(collected);
+    json_decref(root);
+    wb_free(sub);
+    wb_free(dir);
+}
+
+static void test_sign_keys(void **state)
+{
+    const wb_key *keys[3] = {key_alice, key_bob, key_alice};
+    char *text = NULL;
+    size_t len;
+    wb_metablock *mb;
+    json_t *doc, *layout = chain_layout("2030-01-01T00:00:00Z", 1);
+    (void)state;
+
+    assert_int_equal(wb_metablock_sign_keys(&text, &len, layout, keys, 3), 0);
+    mb = parse_ok(text);
+    assert_int_equal(wb_metablock_verify(mb, key_alice), 0);
+    assert_int_equal(wb_metablock_verify(mb, key_bob), 0);
+    expect_error(wb_metablock_verify(mb, key_owner), WB_EVERIFY, "no signature by key");
+    doc = jparse(text);
+    assert_int_equal(json_array_size(json_object_get(doc, "signatures")), 2); /* alice once */
+    json_decref(doc);
+    wb_metablock_free(mb);
+    wb_free(text);
+    expect_error(wb_metablock_sign_keys(&text, &len, layout, keys, 0), WB_EINVAL, NULL);
+    json_decref(layout);
+}
+
+/* `value` equals the JSON text `text` */
+static bool json_is(const json_t *value, const char *text)
+{
+    json_t *want = jparse(text);
+    bool same = json_equal((json_t *)value, want);
+    json_decref(want);
+    return same;
+}
+
+static json_t *describe(const char *description_text, int64_t now, int want_rc, const char *needle)
+{
+    json_t *desc = jparse(description_text), *layout = NULL;
+    int rc = wb_layout_from_description(&layout, desc, temp_dir, now, "desc.json");
+    json_decref(desc);
+    if (want_rc)
+        expect_error(rc, want_rc, needle);
+    else
+        assert_int_equal(rc, 0);
+    return layout;
+}
+
+static void test_from_description(void **state)
+{
+    char path[512];
+    json_t *layout, *step;
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/alice-desc.pub", temp_dir);
+    assert_int_equal(wb_key_save_public(key_alice, path), 0);
+    snprintf(path, sizeof(path), "%s/bob-desc.pub", temp_dir);
+    assert_int_equal(wb_key_save_public(key_bob, path), 0);
+
+    layout = describe("{\"expires\": \"1d\", \"readme\": \"r\", \"steps\": ["
+                      "{\"name\": \"build\", \"functionaries\": [\"alice-desc.pub\", "
+                      "\"bob-desc.pub\"], \"threshold\": 2,"
+                      " \"expected_products\": [\"CREATE  out\", [\"DISALLOW\", \"*\"]],"
+                      " \"expected_command\": \"make all\"},"
+                      "{\"name\": \"ship\", \"functionaries\": [\"alice-desc.pub\"],"
+                      " \"expected_materials\": [\"match out with products from build\"]}],"
+                      " \"inspect\": [{\"name\": \"check\", \"run\": \"true\"}]}",
+                      0, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(layout, "expires")),
+                        "1970-01-02T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(layout, "readme")), "r");
+    assert_int_equal(json_object_size(json_object_get(layout, "keys")), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(layout, "keys"), wb_key_id(key_bob)), "keyid")),
+        wb_key_id(key_bob));
+    step = json_array_get(json_object_get(layout, "steps"), 0);
+    assert_int_equal(json_integer_value(json_object_get(step, "threshold")), 2);
+    assert_true(json_is(json_object_get(step, "expected_products"),
+                        "[[\"CREATE\", \"out\"], [\"DISALLOW\", \"*\"]]"));
+    assert_true(json_is(json_object_get(step, "expected_command"), "[\"make\", \"all\"]"));
+    step = json_array_get(json_object_get(layout, "steps"), 1);
+    assert_int_equal(json_integer_value(json_object_get(step, "threshold")), 1);
+    assert_int_equal(json_array_size(json_object_get(step, "expected_products")), 0);
+    assert_int_equal(json_array_size(json_object_get(step, "expected_command")), 0);
+    assert_true(
+        json_is(json_object_get(json_array_get(json_object_get(layout, "inspect"), 0), "run"),
+                "[\"true\"]"));
+    json_decref(layout);
+    layout = describe("{\"expires\": \"2031-02-03T04:05:06Z\", \"steps\": []}", 0, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(layout, "expires")),
+                        "2031-02-03T04:05:06Z");
+    assert_string_equal(json_string_value(json_object_get(layout, "readme")), "");
+    json_decref(layout);
+
+    describe("{\"steps\": []}", 0, WB_EFORMAT, "\"expires\" is required");
+    describe("{\"expires\": \"0d\"}", 0, WB_EFORMAT, "neither a time");
+    describe("{\"expires\": \"2031-02-30T00:00:00Z\"}", 0, WB_EFORMAT, "neither a time");
+    describe("{\"expires\": \"1d\", \"step\": []}", 0, WB_EFORMAT, "unknown field \"step\"");
+    describe("{\"expires\": \"1d\", \"steps\": [{\"name\": \"s\"}]}", 0, WB_EFORMAT,
+             "needs \"functionaries\"");
+    describe("{\"expires\": \"1d\", \"steps\": [{\"name\": \"s\", \"functionaries\": "
+             "[\"alice-desc.pub\"], \"threshold\": 0}]}",
+             0, WB_EFORMAT, "threshold");
+    describe("{\"expires\": \"1d\", \"steps\": [{\"name\": \"s\", \"functionaries\": "
+             "[\"alice-desc.pub\"], \"expected_products\": [\"MATCH *\"]}]}",
+             0, WB_EFORMAT, "MATCH");
+    describe("{\"expires\": \"1d\", \"steps\": [{\"name\": \"a/b\", \"functionaries\": "
+             "[\"alice-desc.pub\"]}]}",
+             0, WB_EFORMAT, "not a plain file name");
+    describe("{\"expires\": \"1d\", \"steps\": [{\"name\": \"s\", \"functionaries\": "
+             "[\"nowhere.pub\"]}]}",
+             0, WB_ENOTFOUND, "nowhere.pub");
+}
+
+static void test_check_products(void **state)
+{
+    json_t *products = jparse("{\"dist/a\": {\"sha256\": \"aa\"}, \"dist/b\": {\"sha256\": "
+                              "\"bb\"}, \"src/c\": {\"sha256\": \"cc\"}}");
+    json_t *subjects = jparse("[{\"name\": \"a\", \"digest\": {\"sha256\": \"aa\"}},"
+                              " {\"name\": \"b\", \"digest\": {\"sha256\": \"bb\"}}]");
+    json_t *all = jparse("[{\"name\": \"dist/a\", \"digest\": {\"sha256\": \"aa\"}},"
+                         " {\"name\": \"dist/b\", \"digest\": {\"sha256\": \"bb\"}},"
+                         " {\"name\": \"src/c\", \"digest\": {\"sha256\": \"cc\"}}]");
+    (void)state;
+
+    assert_int_equal(wb_layout_check_products(products, "dist", subjects, "w"), 0);
+    assert_int_equal(wb_layout_check_products(products, NULL, all, "w"), 0);
+    assert_int_equal(wb_layout_check_products(products, "", all, "w"), 0);
+    /* without the prefix, src/c is a product that is not delivered */
+    expect_error(wb_layout_check_products(products, NULL, subjects, "w"), WB_EVERIFY,
+                 "delivered file 'a' is not a product");
+    json_array_remove(all, 2);
+    expect_error(wb_layout_check_products(products, NULL, all, "w"), WB_EVERIFY,
+                 "product 'src/c' of the supply chain's last step is not delivered");
+    /* "dist" is a directory prefix, not a string prefix */
+    json_object_set_new(products, "distx/z", json_pack("{s:s}", "sha256", "dd"));
+    assert_int_equal(wb_layout_check_products(products, "dist", subjects, "w"), 0);
+    json_object_set_new(products, "dist/b", json_pack("{s:s}", "sha256", "b0"));
+    expect_error(wb_layout_check_products(products, "dist", subjects, "w"), WB_EVERIFY,
+                 "delivered file 'b' differs from product 'dist/b'");
+    json_object_del(products, "dist/b");
+    expect_error(wb_layout_check_products(products, "dist", subjects, "w"), WB_EVERIFY,
+                 "no product 'dist/b'");
+    json_decref(all);
+    all = jparse("[{\"name\": \"a\"}]");
+    expect_error(wb_layout_check_products(products, "dist", all, "w"), WB_EFORMAT, "subject 1");
+    json_decref(products);
+    json_decref(subjects);
+    json_decref(all);
+}
+
 static int oom_parse(const void *arg)
 {
     wb_metablock *mb = NULL;
@@ -837,11 +1085,20 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fnmatch),         cmocka_unit_test(test_rule_check),
-        cmocka_unit_test(test_rules),           cmocka_unit_test(test_parse_refusals),
-        cmocka_unit_test(test_signatures),      cmocka_unit_test(test_dsse),
-        cmocka_unit_test(test_workflow),        cmocka_unit_test(test_sublayout),
-        cmocka_unit_test(test_sign_and_record), cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_fnmatch),
+        cmocka_unit_test(test_rule_check),
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_parse_refusals),
+        cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_dsse),
+        cmocka_unit_test(test_workflow),
+        cmocka_unit_test(test_sublayout),
+        cmocka_unit_test(test_sign_and_record),
+        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_links_in_memory),
+        cmocka_unit_test(test_sign_keys),
+        cmocka_unit_test(test_from_description),
+        cmocka_unit_test(test_check_products),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
