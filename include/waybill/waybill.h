@@ -21,7 +21,10 @@
 #include "policy.h"
 #include "version.h"
 #include "osv.h"
+#include "sbom.h"
 #include "layout.h"
+#include "secrets.h"
+#include "malware.h"
 
 WB_BEGIN_DECLS
 

@@ -103,6 +103,7 @@ extern const cli_command cmd_token;
 extern const cli_command cmd_layout;
 extern const cli_command cmd_run;
 extern const cli_command cmd_record;
+extern const cli_command cmd_review;
 extern const cli_command cmd_help;
 
 #endif

@@ -11,8 +11,8 @@
 #include "wb_config.h"
 
 static const cli_command *const commands[] = {
-    &cmd_keygen, &cmd_envelope, &cmd_seal, &cmd_verify, &cmd_show, &cmd_log,
-    &cmd_token,  &cmd_layout,   &cmd_run,  &cmd_record, &cmd_help,
+    &cmd_keygen, &cmd_envelope, &cmd_seal, &cmd_verify, &cmd_show,   &cmd_log,
+    &cmd_token,  &cmd_layout,   &cmd_run,  &cmd_record, &cmd_review, &cmd_help,
 };
 
 const cli_command *cli_find(const char *name)
