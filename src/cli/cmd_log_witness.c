@@ -304,9 +304,8 @@ static int witness_remote(remote_options *o)
     }
     if ((status = cli_load_log_key(&log_key, o->log_key_arg)) != EXIT_OK)
         goto out;
-    if (o->witness_vkey_arg &&
-        (status = cli_load_verifier(&witness_vkey, o->witness_vkey_arg, "--witness-vkey")) !=
-            EXIT_OK)
+    if (o->witness_vkey_arg && (status = cli_load_verifier(&witness_vkey, o->witness_vkey_arg,
+                                                           "--witness-vkey")) != EXIT_OK)
         goto out;
     if ((status = cli_http_prepare(&o->http, false, "log")) != EXIT_OK)
         goto out;

@@ -52,9 +52,9 @@
 #define APPEND_LOCK "1463962695"
 
 /* type oids of the parameters we send (pg_type.dat) */
-#define OID_BYTEA      17
-#define OID_INT8       20
-#define OID_TEXT       25
+#define OID_BYTEA       17
+#define OID_INT8        20
+#define OID_TEXT        25
 #define OID_INT8_ARRAY  1016
 #define OID_BYTEA_ARRAY 1001
 #define OID_TEXT_ARRAY  1009
@@ -238,8 +238,8 @@ static int run(pg_store *s, PGresult **out, const char *sql, const pg_params *p,
         res = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->values : NULL,
                              p ? p->lengths : NULL, p ? p->formats : NULL, 1);
     } else {
-        res = PQexecParams(s->conn, sql, p ? p->n : 0, p ? p->types : NULL,
-                           p ? p->values : NULL, p ? p->lengths : NULL, p ? p->formats : NULL, 1);
+        res = PQexecParams(s->conn, sql, p ? p->n : 0, p ? p->types : NULL, p ? p->values : NULL,
+                           p ? p->lengths : NULL, p ? p->formats : NULL, 1);
     }
     if (!res || PQresultStatus(res) != want) {
         rc = pg_error(s, res, what);
@@ -539,12 +539,14 @@ static int pg_append(void *impl, const wb_store_batch *batch)
                      " $5::bigint[], $6::bytea[])",
                      &p, PGRES_COMMAND_OK, "adding the entries");
         if (rc == 0 && n_subjects)
-            rc = run(s, NULL,
-                     "INSERT INTO subjects(digest, idx) SELECT * FROM unnest($1::text[], $2::bigint[])"
-                     " ON CONFLICT DO NOTHING",
-                     &q, PGRES_COMMAND_OK, "indexing the subjects");
+            rc = run(
+                s, NULL,
+                "INSERT INTO subjects(digest, idx) SELECT * FROM unnest($1::text[], $2::bigint[])"
+                " ON CONFLICT DO NOTHING",
+                &q, PGRES_COMMAND_OK, "indexing the subjects");
         if (rc == 0 && batch->n_hashes)
-            rc = run(s, NULL, "INSERT INTO hashes(id, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
+            rc = run(s, NULL,
+                     "INSERT INTO hashes(id, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
                      &h, PGRES_COMMAND_OK, "adding the stored hashes");
         for (k = 0; k < 6; k++)
             wb_buf_free(&col[k].buf);

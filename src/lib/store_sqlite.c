@@ -61,10 +61,12 @@ static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_next_index[] = "SELECT MAX(idx) + 1 FROM entries";
 static const char sql_next_hash[] = "SELECT MAX(id) + 1 FROM hashes";
-static const char sql_insert_entry[] = "INSERT INTO entries(idx, data, leaf_hash, party, time, digest) "
-                                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_insert_entry[] =
+    "INSERT INTO entries(idx, data, leaf_hash, party, time, digest) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
 static const char sql_insert_hash[] = "INSERT INTO hashes(id, hash) VALUES(?1, ?2)";
-static const char sql_insert_subject[] = "INSERT OR IGNORE INTO subjects(digest, idx) VALUES(?1, ?2)";
+static const char sql_insert_subject[] =
+    "INSERT OR IGNORE INTO subjects(digest, idx) VALUES(?1, ?2)";
 static const char sql_insert_checkpoint[] = "INSERT INTO checkpoints(size, note) VALUES(?1, ?2)";
 
 static int db_error(sqlite_store *s, const char *what)

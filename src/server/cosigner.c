@@ -40,18 +40,18 @@
 #include <unistd.h>
 #include <waybill/waybill.h>
 
-#define ANSWER_MAX       ((size_t)64 << 10)
-#define REQUEST_TIMEOUT  10L
-#define TICK_SECONDS     2
-#define TOKEN_FILE_MAX   4096
-#define COSIG_LINES_MAX  8
+#define ANSWER_MAX      ((size_t)64 << 10)
+#define REQUEST_TIMEOUT 10L
+#define TICK_SECONDS    2
+#define TOKEN_FILE_MAX  4096
+#define COSIG_LINES_MAX 8
 
 typedef struct {
     char *url; /* without a trailing '/' */
     char *vkey_text;
     wb_note_verifier *vkey;
-    char *token; /* NULL: no Authorization header */
-    uint64_t size;     /* the size the witness has, as far as we know */
+    char *token;   /* NULL: no Authorization header */
+    uint64_t size; /* the size the witness has, as far as we know */
     bool has_lines;
     uint64_t cosigned; /* the size of the checkpoint of `lines` */
     char *lines;       /* its verified cosignature lines */
@@ -181,9 +181,8 @@ int wbd_cosigner_load(const char *path, unsigned quorum)
             goto fail;
         }
         if (wb_note_verifier_type(w->vkey) != WB_NOTE_COSIGNATURE_V1) {
-            fprintf(stderr,
-                    "waybilld: %s:%u: %s is not a cosignature (type 0x04) verifier key\n", path,
-                    lineno, wb_note_verifier_name(w->vkey));
+            fprintf(stderr, "waybilld: %s:%u: %s is not a cosignature (type 0x04) verifier key\n",
+                    path, lineno, wb_note_verifier_name(w->vkey));
             wb_note_verifier_free(w->vkey);
             goto fail;
         }
@@ -248,8 +247,8 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /* POST `body` to the witness; *status gets the HTTP status (0 when there
  * was none), *content_type the answer's type (may be "") and *out its body. */
-static int post(const witness *w, const char *body, size_t len, long *status,
-                char *content_type, size_t ct_cap, answer *out)
+static int post(const witness *w, const char *body, size_t len, long *status, char *content_type,
+                size_t ct_cap, answer *out)
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = NULL;
@@ -387,8 +386,8 @@ static void ask(witness *w, wb_ledger *ledger, const char *note, size_t note_len
         free(body);
         if (status == 200) {
             if (!check_cosignature(w, note, note_len, a.data ? a.data : "", a.len, size))
-                c.log("witness %s: 200, but no valid cosignature by %s over size %" PRIu64,
-                      w->url, wb_note_verifier_name(w->vkey), size);
+                c.log("witness %s: 200, but no valid cosignature by %s over size %" PRIu64, w->url,
+                      wb_note_verifier_name(w->vkey), size);
             free(a.data);
             return;
         }
@@ -484,8 +483,8 @@ static void round_once(wb_ledger *ledger)
             c.have_published = true;
         }
     } else {
-        c.log("checkpoint %" PRIu64 ": %u of %u cosignatures needed; not published", cp->size,
-              have, c.quorum);
+        c.log("checkpoint %" PRIu64 ": %u of %u cosignatures needed; not published", cp->size, have,
+              c.quorum);
     }
 out:
     wb_checkpoint_free(cp);

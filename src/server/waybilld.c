@@ -624,8 +624,8 @@ static enum MHD_Result answer_submit(struct MHD_Connection *conn, request *req)
     if (!req->sub.ok)
         return send_error(conn, req, 503, "append_failed", req->sub.error, "Retry-After", "1");
     if ((rc = reader(&ledger)) < 0 ||
-        (rc = wb_ledger_bundle_prepared(&bundle, &len, ledger, req->sub.index,
-                                        req->sub.prepared)) < 0) {
+        (rc = wb_ledger_bundle_prepared(&bundle, &len, ledger, req->sub.index, req->sub.prepared)) <
+            0) {
         /* it is in the log; only the bundle could not be made */
         char detail[160];
         log_line("entry %" PRIu64 ": bundle: %s", req->sub.index, wb_error_last());
@@ -819,8 +819,7 @@ static enum MHD_Result answer_get(struct MHD_Connection *conn, request *req, con
     case WBD_ROUTE_CHECKPOINT:
         return answer_static(conn, req,
                              wbd_cosigner_enabled() ? WBD_WITNESSED_CHECKPOINT : "checkpoint",
-                             "text/plain; charset=utf-8",
-                             "no-cache, max-age=1");
+                             "text/plain; charset=utf-8", "no-cache, max-age=1");
     case WBD_ROUTE_TILE:
         return answer_static(conn, req, route->tile_path, "application/octet-stream",
                              route->tile_width == 256 ? "public, max-age=31536000, immutable"
@@ -1341,11 +1340,10 @@ int main(int argc, char **argv)
             (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (tlsw.https ? MHD_USE_TLS : 0),
         0, NULL, NULL, handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY,
         tls_options, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        threads, MHD_OPTION_CONNECTION_TIMEOUT, g.timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        max_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_MAX,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_END);
+        threads, MHD_OPTION_CONNECTION_TIMEOUT, g.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_MAX, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
     if (!daemon) {
         fprintf(stderr, "waybilld: cannot listen on %s\n", listen_text);
         goto out;
