@@ -69,6 +69,13 @@ int wb_buf_printf(wb_buf *buf, const char *fmt, ...) WB_PRINTF(2, 3);
 int wb_buf_detach(wb_buf *buf, char **out, size_t *out_len);
 void wb_buf_free(wb_buf *buf);
 
+/* --- statements (statement.c) --- */
+
+/* Append the head of an in-toto Statement v1, `{"_type":...,"subject":[...]`
+ * with one subject per regular file of `tree` (name = path, digest.sha256),
+ * for the caller to go on with ",\"predicateType\"..." and close. */
+int wb_buf_statement_head(wb_buf *b, const wb_tree *tree);
+
 /* --- files (fileio.c) --- */
 
 /* Read a whole regular file of at most `max` bytes into a NUL-terminated

@@ -61,6 +61,31 @@ static const char *source_type_name(wb_tree_source source)
     }
 }
 
+int wb_buf_statement_head(wb_buf *b, const wb_tree *tree)
+{
+    size_t i, n = wb_tree_count(tree);
+    bool first = true;
+
+    wb_buf_puts(b, "{\"_type\":\"" WB_STATEMENT_TYPE "\",\"subject\":[");
+    for (i = 0; i < n; i++) {
+        const wb_tree_entry *e = wb_tree_get(tree, i);
+        char hex[2 * WB_SHA256_LEN + 1];
+        if (e->type != WB_TREE_FILE)
+            continue;
+        wb_hex_encode(hex, e->sha256, WB_SHA256_LEN);
+        if (!first)
+            wb_buf_putc(b, ',');
+        first = false;
+        wb_buf_puts(b, "{\"name\":");
+        wb_buf_json_string(b, e->path, strlen(e->path));
+        wb_buf_printf(b, ",\"digest\":{\"sha256\":\"%s\"}}", hex);
+        if (b->failed)
+            return wb_error_set(WB_ENOMEM, "out of memory");
+    }
+    wb_buf_putc(b, ']');
+    return b->failed ? wb_error_set(WB_ENOMEM, "out of memory") : 0;
+}
+
 int wb_delivery_statement(char **out, size_t *out_len, const wb_tree *tree,
                           const wb_delivery_info *info)
 {
@@ -78,25 +103,10 @@ int wb_delivery_statement(char **out, size_t *out_len, const wb_tree *tree,
     if (!gmtime_r(&when, &tm) || strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         return wb_error_set(WB_EINVAL, "statement: invalid creation time");
 
-    wb_buf_puts(&b, "{\"_type\":\"" WB_STATEMENT_TYPE "\",\"subject\":[");
     n = wb_tree_count(tree);
-    first = true;
-    for (i = 0; i < n; i++) {
-        const wb_tree_entry *e = wb_tree_get(tree, i);
-        char hex[2 * WB_SHA256_LEN + 1];
-        if (e->type != WB_TREE_FILE)
-            continue;
-        wb_hex_encode(hex, e->sha256, WB_SHA256_LEN);
-        if (!first)
-            wb_buf_putc(&b, ',');
-        first = false;
-        wb_buf_puts(&b, "{\"name\":");
-        wb_buf_json_string(&b, e->path, strlen(e->path));
-        wb_buf_printf(&b, ",\"digest\":{\"sha256\":\"%s\"}}", hex);
-        if (b.failed)
-            goto nomem;
-    }
-    wb_buf_puts(&b, "],\"predicateType\":\"" WB_DELIVERY_PREDICATE_TYPE "\",\"predicate\":{");
+    if (wb_buf_statement_head(&b, tree) < 0)
+        goto nomem;
+    wb_buf_puts(&b, ",\"predicateType\":\"" WB_DELIVERY_PREDICATE_TYPE "\",\"predicate\":{");
     put_string_field(&b, "name",
                      info->name          ? info->name
                      : info->source_name ? info->source_name
