@@ -15,7 +15,9 @@
 #   waybill   waybill layout verify root.layout --layout-key owner.pub
 #   in-toto   in-toto-verify -l root.layout -k owner.pub -t ed25519
 # on the same layout and links, checks that both pass, and reports the
-# medians and the ratio (target: waybill at least 30x faster).
+# medians and the ratio (target: waybill at least 30x faster), with the load
+# average before and after the timed rounds (figures taken on a busy
+# machine say so).
 set -euo pipefail
 waybill=$(readlink -f "$1")
 runs=${2:-3}
@@ -72,6 +74,7 @@ time_cmd() { # name command...: append elapsed seconds to $work/name.times; must
     end=$(now)
     echo "$end - $start" | bc -l >>"$work/$name.times"
 }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 1; i <= runs; i++)); do
     time_cmd waybill "$waybill" layout verify root.layout --layout-key owner.pub --link-dir links
     time_cmd in-toto in-toto-verify -l root.layout -k owner.pub -t ed25519 --link-dir links
@@ -85,3 +88,5 @@ printf 'layout: 5 steps, %s files per link, links %s bytes; %s cores; %s runs ea
 printf '%-15s %8.3f s  (runs: %s)\n' "waybill" "$wb_s" "$(tr '\n' ' ' <"$work/waybill.times")"
 printf '%-15s %8.3f s  (runs: %s)\n' "in-toto-verify" "$it_s" "$(tr '\n' ' ' <"$work/in-toto.times")"
 printf 'waybill vs in-toto-verify: %.1fx faster (target >= 30)\n' "$(echo "$it_s / $wb_s" | bc -l)"
+printf 'load average (1, 5, 15 min): %s before, %s after\n' "$load_before" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"

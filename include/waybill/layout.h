@@ -64,7 +64,10 @@ WB_EXTERN int wb_metablock_is_dsse(const wb_metablock *mb);
 /* The signed document as the model holds it (borrowed): a link
  * {"_type","name","materials","products","byproducts","command",
  * "environment"} or a layout {"_type","steps","inspect","keys","expires",
- * "readme"}. */
+ * "readme"}. A link read by the streaming reader (docs/formats/layout.md)
+ * has its model made on the first call, which is not safe to race with
+ * another call on the same metablock; NULL when that fails (out of
+ * memory, the error set). */
 WB_EXTERN const json_t *wb_metablock_signed(const wb_metablock *mb);
 WB_EXTERN const char *wb_metablock_name(const wb_metablock *mb);
 
@@ -108,8 +111,12 @@ WB_EXTERN WB_MUST_CHECK int wb_layout_verify_rules(const char *item_name, const 
  * its normalized path (os.path.normpath), a directory as every regular file
  * under it (its normalized path joined with the file's relative path; "."
  * joins to nothing); in-toto's default exclusions (*.link*, .git, *.pyc,
- * *~); paths that do not exist skipped; symbolic links not followed or
- * recorded. *out: a new object path -> {"sha256": HEX} (json_decref()). */
+ * *~); paths that do not exist skipped; symbolic links followed, as
+ * in-toto-run follows them (a link to a file recorded under its own name
+ * with the hash of its target, a link to a directory walked, a dangling one
+ * skipped; WB_EFORMAT for a link to a directory above it, WB_ELIMIT beyond
+ * 40 links to directories in a row). *out: a new object path ->
+ * {"sha256": HEX} (json_decref()). */
 WB_EXTERN int wb_link_record_artifacts(json_t **out, const char *const *paths, size_t npaths);
 
 /* Sign `signed_doc` (a link or layout) with `key` (its private half) and

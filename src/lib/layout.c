@@ -36,39 +36,37 @@
 #include "layout_internal.h"
 #include "waybill/layout.h"
 
-typedef struct {
-    char *keyid;
-    unsigned char *sig;
-    size_t sig_len;
-} metablock_sig;
-
 struct wb_metablock {
     wb_metablock_type type;
     char *name;
-    json_t *model;      /* the signed document as the model holds it */
+    json_t *model;      /* the signed document as the model holds it; for a
+                         * link read by the streaming reader, made on first
+                         * use (wb_metablock_signed) */
     char *signed_bytes; /* canonical JSON of model (Metablocks only) */
     size_t signed_len;
-    metablock_sig *sigs;
+    wb_layout_sig *sigs;
     size_t nsigs;
-    wb_envelope *env; /* DSSE only */
-    json_t *doc;      /* the document as read, to carry it elsewhere */
+    wb_envelope *env;   /* DSSE only */
+    json_t *doc;        /* the document as read, to carry it elsewhere (made
+                         * on first use from raw for streamed links) */
+    wb_link_data *link; /* a link's tables (made on first use from model) */
+    /* read by the streaming reader: model, doc and signed_bytes are made
+     * from link when asked for (and signed_bytes may be dropped again) */
+    bool streamed;
+    bool has_sigs; /* the document had "signatures" */
 };
 
 void wb_metablock_free(wb_metablock *mb)
 {
-    size_t i;
     if (!mb)
         return;
-    for (i = 0; i < mb->nsigs; i++) {
-        wb_free(mb->sigs[i].keyid);
-        wb_free(mb->sigs[i].sig);
-    }
-    wb_free(mb->sigs);
+    wb_layout_sigs_free(mb->sigs, mb->nsigs);
     json_decref(mb->model);
     wb_free(mb->signed_bytes);
     wb_free(mb->name);
     wb_envelope_free(mb->env);
     json_decref(mb->doc);
+    wb_link_data_free(mb->link);
     wb_free(mb);
 }
 
@@ -82,14 +80,40 @@ int wb_metablock_is_dsse(const wb_metablock *mb)
     return mb && mb->env != NULL;
 }
 
+static int ensure_model(wb_metablock *mb);
+
 const json_t *wb_metablock_signed(const wb_metablock *mb)
 {
-    return mb ? mb->model : NULL;
+    if (!mb)
+        return NULL;
+    /* the model of a streamed link is made when first asked for: the
+     * metablock is logically const, the cache is not */
+    if (!mb->model && ensure_model((wb_metablock *)mb) < 0)
+        return NULL;
+    return mb->model;
 }
 
 const char *wb_metablock_name(const wb_metablock *mb)
 {
     return mb ? mb->name : "";
+}
+
+/* The canonical bytes of a streamed link, made again when they were
+ * dropped. */
+static int ensure_signed_bytes(wb_metablock *mb)
+{
+    if (mb->signed_bytes || !mb->streamed || mb->env)
+        return 0;
+    return wb_link_canonical(&mb->signed_bytes, &mb->signed_len, mb->link);
+}
+
+const char *wb_metablock_signed_bytes(const wb_metablock *mb, size_t *len)
+{
+    *len = 0;
+    if (ensure_signed_bytes((wb_metablock *)mb) < 0)
+        return NULL;
+    *len = mb->signed_len;
+    return mb->signed_bytes;
 }
 
 /* --- the model --- */
@@ -519,21 +543,19 @@ static int parse_signatures(wb_metablock *mb, const json_t *sigs, const char *na
     return 0;
 }
 
-int wb_metablock_parse(wb_metablock **out, const char *buf, size_t len, const char *name)
+/* The jansson path: the document parsed whole, the model built from it.
+ * With `stream_payload`, the payload of a DSSE envelope holding a link is
+ * read by the streaming reader when it takes it (the model is then made on
+ * first use). */
+static int parse_json(wb_metablock **out, const char *buf, size_t len, const char *name,
+                      bool stream_payload)
 {
     wb_metablock *mb = NULL;
     json_t *doc = NULL, *payload_doc = NULL;
     const json_t *signed_doc;
     int rc;
 
-    if (!out || (!buf && len))
-        return wb_error_set(WB_EINVAL, "metablock: invalid argument");
     *out = NULL;
-    if (!name)
-        name = "metadata";
-    if (len > WB_LAYOUT_MAX_FILE_SIZE)
-        return wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than %zu", name, len,
-                            WB_LAYOUT_MAX_FILE_SIZE);
     if ((rc = wb_json_parse(&doc, buf, len, name)) < 0)
         return rc;
     if (!json_is_object(doc)) {
@@ -556,6 +578,16 @@ int wb_metablock_parse(wb_metablock **out, const char *buf, size_t len, const ch
             goto out;
         }
         payload = wb_envelope_payload(mb->env, &payload_len);
+        if (stream_payload) {
+            rc = wb_link_read(&mb->link, NULL, NULL, NULL, NULL, NULL, (const char *)payload,
+                              payload_len, true);
+            if (rc < 0)
+                goto out;
+            if (rc == 0) {
+                mb->type = WB_METABLOCK_LINK;
+                goto done;
+            }
+        }
         if ((rc = wb_json_parse(&payload_doc, (const char *)payload, payload_len, name)) < 0)
             goto out;
         signed_doc = payload_doc;
@@ -571,19 +603,127 @@ int wb_metablock_parse(wb_metablock **out, const char *buf, size_t len, const ch
     }
     if ((rc = model_of(&mb->model, &mb->type, signed_doc, name)) < 0)
         goto out;
-    mb->doc = json_incref(doc);
     if (!mb->env &&
         (rc = wb_json_canonical_olpc(&mb->signed_bytes, &mb->signed_len, mb->model)) < 0) {
         rc = wb_error_prefix(rc, "%s: ", name);
         goto out;
     }
+done:
+    mb->doc = json_incref(doc);
     *out = mb;
     mb = NULL;
+    rc = 0;
 out:
     json_decref(payload_doc);
     json_decref(doc);
     wb_metablock_free(mb);
     return rc;
+}
+
+int wb_metablock_parse_json(wb_metablock **out, const char *buf, size_t len, const char *name)
+{
+    if (!out || (!buf && len))
+        return wb_error_set(WB_EINVAL, "metablock: invalid argument");
+    *out = NULL;
+    if (!name)
+        name = "metadata";
+    if (len > WB_LAYOUT_MAX_FILE_SIZE)
+        return wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than %zu", name, len,
+                            WB_LAYOUT_MAX_FILE_SIZE);
+    return parse_json(out, buf, len, name, false);
+}
+
+/* Parse `buf`. A link Metablock goes through the streaming reader
+ * (layout_reader.c) when it takes it, everything else through
+ * parse_json(). */
+static int metablock_parse(wb_metablock **out, const char *buf, size_t len, const char *name)
+{
+    wb_metablock *mb = NULL;
+    int rc;
+
+    *out = NULL;
+    if (len > WB_LAYOUT_MAX_FILE_SIZE)
+        return wb_error_set(WB_ELIMIT, "%s: %zu bytes, more than %zu", name, len,
+                            WB_LAYOUT_MAX_FILE_SIZE);
+    mb = wb_calloc(1, sizeof(*mb));
+    if (!mb || !(mb->name = wb_strdup(name))) {
+        rc = wb_error_set(WB_ENOMEM, "%s: out of memory", name);
+        goto out;
+    }
+    rc = wb_link_read(&mb->link, &mb->signed_bytes, &mb->signed_len, &mb->sigs, &mb->nsigs,
+                      &mb->has_sigs, buf, len, false);
+    if (rc < 0)
+        goto out;
+    if (rc == WB_LAYOUT_DEFER) {
+        rc = parse_json(out, buf, len, name, true);
+        goto out;
+    }
+    mb->type = WB_METABLOCK_LINK;
+    mb->streamed = true;
+    *out = mb;
+    mb = NULL;
+out:
+    wb_metablock_free(mb);
+    return rc;
+}
+
+int wb_metablock_parse(wb_metablock **out, const char *buf, size_t len, const char *name)
+{
+    if (!out || (!buf && len))
+        return wb_error_set(WB_EINVAL, "metablock: invalid argument");
+    *out = NULL;
+    return metablock_parse(out, buf, len, name ? name : "metadata");
+}
+
+/* The model (and the document) of a link read by the streaming reader,
+ * made from its tables; of a DSSE payload it read, parsed again. */
+static int ensure_model(wb_metablock *mb)
+{
+    json_t *payload_doc = NULL, *doc = NULL;
+    wb_metablock_type type;
+    int rc;
+
+    if (mb->model)
+        return 0;
+    if (mb->env) {
+        size_t payload_len;
+        const unsigned char *payload = wb_envelope_payload(mb->env, &payload_len);
+        if ((rc = wb_json_parse(&payload_doc, (const char *)payload, payload_len, mb->name)) == 0)
+            rc = model_of(&mb->model, &type, payload_doc, mb->name);
+        json_decref(payload_doc);
+        return rc;
+    }
+    if (!mb->streamed || !mb->link)
+        return wb_error_set(WB_EINTERNAL, "%s: no model", mb->name);
+    if ((rc = wb_link_model_json(&mb->model, mb->doc ? NULL : &doc, mb->link, mb->sigs, mb->nsigs,
+                                 mb->has_sigs)) < 0)
+        return rc;
+    if (!mb->doc)
+        mb->doc = doc;
+    return 0;
+}
+
+const json_t *wb_metablock_doc(const wb_metablock *mb)
+{
+    if (!mb->doc && mb->streamed && !mb->env && ensure_model((wb_metablock *)mb) < 0)
+        return NULL;
+    return mb->doc;
+}
+
+int wb_metablock_link_data(const wb_link_data **out, const wb_metablock *mb)
+{
+    wb_metablock *m = (wb_metablock *)mb; /* a cache, see wb_metablock_signed() */
+    int rc;
+
+    *out = NULL;
+    if (mb->type != WB_METABLOCK_LINK)
+        return wb_error_set(WB_EINVAL, "%s: not a link", mb->name);
+    if (!m->link) {
+        if ((rc = ensure_model(m)) < 0 || (rc = wb_link_data_from_json(&m->link, m->model)) < 0)
+            return rc;
+    }
+    *out = m->link;
+    return 0;
 }
 
 int wb_metablock_sign(char **out, size_t *out_len, const json_t *signed_doc, const wb_key *key)
@@ -675,7 +815,7 @@ int wb_metablock_load(wb_metablock **out, const char *path)
     *out = NULL;
     if ((rc = wb_read_file(&buf, &len, path, WB_LAYOUT_MAX_FILE_SIZE)) < 0)
         return rc;
-    rc = wb_metablock_parse(out, buf, len, path);
+    rc = metablock_parse(out, buf, len, path);
     wb_free(buf);
     return rc;
 }
@@ -703,6 +843,8 @@ int wb_metablock_verify(const wb_metablock *mb, const wb_key *key)
     for (i = 0; i < mb->nsigs; i++) {
         if (strcmp(mb->sigs[i].keyid, wb_key_id(key)) != 0)
             continue;
+        if ((rc = ensure_signed_bytes((wb_metablock *)mb)) < 0)
+            return rc;
         /* in-toto checks the first signature that names the key, only */
         rc = wb_key_verify(key, mb->signed_bytes, mb->signed_len, mb->sigs[i].sig,
                            mb->sigs[i].sig_len);
@@ -721,20 +863,79 @@ typedef struct {
     char *file;
     char *rel; /* the file's path relative to the top link directory */
     wb_metablock *mb;
-    json_t *link; /* the link, or the summary of a sublayout */
+    /* the signature check by keyid's layout key, when it was made while
+     * the links were read (verdict_rc, its message in verdict_msg) */
+    bool has_verdict;
+    int verdict_rc;
+    char *verdict_msg;
+    const wb_link_data *data; /* the link's tables (mb's, or owned_data) */
+    wb_link_data *owned_data; /* the summary of a sublayout */
 } step_link;
+
+static void step_link_clear(step_link *l)
+{
+    wb_free(l->keyid);
+    wb_free(l->file);
+    wb_free(l->rel);
+    wb_metablock_free(l->mb);
+    wb_free(l->verdict_msg);
+    wb_link_data_free(l->owned_data);
+    memset(l, 0, sizeof(*l));
+}
 
 static void step_links_free(step_link *links, size_t n)
 {
     size_t i;
-    for (i = 0; links && i < n; i++) {
-        wb_free(links[i].keyid);
-        wb_free(links[i].file);
-        wb_free(links[i].rel);
-        wb_metablock_free(links[i].mb);
-        json_decref(links[i].link);
-    }
+    for (i = 0; links && i < n; i++)
+        step_link_clear(&links[i]);
     wb_free(links);
+}
+
+/* What a step or an inspection stands for once its links are checked: the
+ * tables of its first counted link (or of its sublayout's summary, or of
+ * the inspection's run), which its rules and later items' MATCH rules read. */
+typedef struct {
+    const char *name; /* borrowed from the layout */
+    wb_metablock *mb; /* owned, may be NULL */
+    wb_link_data *owned_data;
+    const wb_link_data *data;
+} reduced_link;
+
+typedef struct {
+    reduced_link *items;
+    size_t n;
+    json_t *index; /* name -> position in items */
+} reduced_links;
+
+static void reduced_links_free(reduced_links *r)
+{
+    size_t i;
+    for (i = 0; r->items && i < r->n; i++) {
+        wb_metablock_free(r->items[i].mb);
+        wb_link_data_free(r->items[i].owned_data);
+    }
+    wb_free(r->items);
+    json_decref(r->index);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Count in the item that was just filled in (names are unique: the
+ * layout's parser checks). */
+static int reduced_links_add(reduced_links *r)
+{
+    r->n++; /* owned from here on, also when indexing fails */
+    if (json_object_set_new(r->index, r->items[r->n - 1].name,
+                            json_integer((json_int_t)(r->n - 1))) < 0)
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int lookup_reduced(const wb_link_data **out, const char *name, void *payload)
+{
+    const reduced_links *r = payload;
+    const json_t *at = json_object_get(r->index, name);
+    *out = at ? r->items[json_integer_value(at)].data : NULL;
+    return 0;
 }
 
 static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
@@ -786,16 +987,18 @@ static int load_link(step_link *l, bool *absent, char *why, size_t why_size,
 
 /* --- reading the links of a layout in parallel ---
  *
- * Reading and parsing the links (and encoding their canonical form for
- * the signature check) is most of the work when links record tens of
- * thousands of artifacts, and each link is independent of the others: all
- * the links a layout's steps name are read first, by a few threads, and
- * the steps then take them from the table in order. Verdicts and messages
- * are those of reading them one by one: a worker keeps its error message
- * and the step that takes the link sets it again. */
+ * Reading and parsing the links, encoding their canonical form and checking
+ * their signatures is most of the work when links record tens of thousands
+ * of artifacts, and each link is independent of the others: all the links
+ * a layout's steps name are read first, by a few threads, each also
+ * checking the signature by the layout key its file is named for, and the
+ * steps then take them from the table in order. Verdicts and messages are
+ * those of reading them one by one: a worker keeps its error messages and
+ * the step that takes the link sets them again. */
 
 typedef struct {
-    step_link link; /* file, rel; mb once read */
+    step_link link; /* keyid, file, rel; mb once read; the signature verdict */
+    off_t size;     /* of the file, to read large ones first */
     int rc;         /* < 0: reading failed, message in msg */
     bool absent;
     char why[512];
@@ -804,53 +1007,113 @@ typedef struct {
 
 typedef struct {
     link_slot *slots;
-    size_t n, next;
-    json_t *index; /* rel -> slot number */
+    size_t n;
+    size_t *order;  /* slots to read, largest file first */
+    size_t next;    /* in order */
+    size_t *checks; /* slots read, to check */
+    size_t nchecks, next_check;
+    size_t reading; /* reads under way */
+    json_t *index;  /* rel -> slot number */
     pthread_mutex_t lock;
+    pthread_cond_t ready; /* a read ended */
     const wb_layout_options *opts;
+    const json_t *layout_keys; /* keyid -> securesystemslib key */
+    const char *layout_name;
 } link_table;
 
-static void read_slot(link_slot *slot, const wb_layout_options *opts)
+/* The signature of a link that was read, checked by its functionary's
+ * layout key; nothing is recorded when the key cannot be read (the step
+ * reports that). The tables of a link that came through the jansson path
+ * are made here too, while there are threads to make them. */
+static void check_slot(link_slot *slot, const link_table *table)
 {
-    slot->rc = load_link(&slot->link, &slot->absent, slot->why, sizeof(slot->why), opts);
+    const json_t *key_json = json_object_get(table->layout_keys, slot->link.keyid);
+    const wb_link_data *data;
+    wb_key *key = NULL;
+
+    if (!key_json || wb_key_from_sslib_json(&key, key_json, table->layout_name) < 0)
+        return;
+    slot->link.verdict_rc = wb_metablock_verify(slot->link.mb, key);
+    slot->link.has_verdict = true;
+    /* the canonical bytes of a streamed link can be made again if asked
+     * for; freed now, their memory serves the next link this thread reads */
+    if (slot->link.mb->streamed) {
+        wb_free(slot->link.mb->signed_bytes);
+        slot->link.mb->signed_bytes = NULL;
+    }
+    if (slot->link.verdict_rc < 0 && !(slot->link.verdict_msg = wb_strdup(wb_error_last())))
+        slot->link.has_verdict = false;
+    wb_key_free(key);
+    if (wb_metablock_get_type(slot->link.mb) == WB_METABLOCK_LINK)
+        (void)wb_metablock_link_data(&data, slot->link.mb);
+}
+
+static void read_slot(link_slot *slot, const link_table *table)
+{
+    slot->rc = load_link(&slot->link, &slot->absent, slot->why, sizeof(slot->why), table->opts);
     if (slot->rc < 0)
         slot->msg = wb_strdup(wb_error_last());
 }
 
+/* Work comes in two kinds, reading a link and checking its signature, so
+ * that two threads share five links evenly: reads first, largest file
+ * first, and each read queues its check. */
 static void *link_table_worker(void *arg)
 {
     link_table *table = arg;
+    pthread_mutex_lock(&table->lock);
     for (;;) {
         size_t i;
-        pthread_mutex_lock(&table->lock);
-        i = table->next++;
-        pthread_mutex_unlock(&table->lock);
-        if (i >= table->n)
+        if (table->next_check < table->nchecks) {
+            i = table->checks[table->next_check++];
+            pthread_mutex_unlock(&table->lock);
+            check_slot(&table->slots[i], table);
+            pthread_mutex_lock(&table->lock);
+        } else if (table->next < table->n) {
+            i = table->order[table->next++];
+            table->reading++;
+            pthread_mutex_unlock(&table->lock);
+            read_slot(&table->slots[i], table);
+            pthread_mutex_lock(&table->lock);
+            table->reading--;
+            if (table->slots[i].rc == 0 && table->slots[i].link.mb)
+                table->checks[table->nchecks++] = i;
+            pthread_cond_broadcast(&table->ready);
+        } else if (table->reading > 0) {
+            pthread_cond_wait(&table->ready, &table->lock);
+        } else {
             break;
-        read_slot(&table->slots[i], table->opts);
+        }
     }
+    pthread_mutex_unlock(&table->lock);
     return NULL;
 }
 
 static void link_table_free(link_table *table)
 {
     size_t i;
-    for (i = 0; table->slots && i < table->n; i++) {
-        wb_free(table->slots[i].link.file);
-        wb_free(table->slots[i].link.rel);
-        wb_metablock_free(table->slots[i].link.mb);
+    for (i = 0; table->slots && i <= table->n; i++) {
+        step_link_clear(&table->slots[i].link); /* slot n: one left half made */
         wb_free(table->slots[i].msg);
     }
-    if (table->slots && table->slots[table->n].link.rel)
-        wb_free(table->slots[table->n].link.rel); /* a slot left half made */
     wb_free(table->slots);
+    wb_free(table->order);
     json_decref(table->index);
     memset(table, 0, sizeof(*table));
 }
 
+static int cmp_slot_size(const void *a, const void *b, void *payload)
+{
+    const link_slot *slots = payload;
+    off_t x = slots[*(const size_t *)a].size, y = slots[*(const size_t *)b].size;
+    if (x != y)
+        return x > y ? -1 : 1;
+    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
 /* Read every link the steps of `layout` name (once per path). */
-static int link_table_fill(link_table *table, const json_t *layout, const char *link_dir,
-                           const char *rel_dir, const wb_layout_options *opts)
+static int link_table_fill(link_table *table, const json_t *layout, const char *layout_name,
+                           const char *link_dir, const char *rel_dir, const wb_layout_options *opts)
 {
     const json_t *steps = json_object_get(layout, "steps"), *step, *keyid_json;
     size_t i, j, cap = 0, nthreads, started = 0;
@@ -859,6 +1122,8 @@ static int link_table_fill(link_table *table, const json_t *layout, const char *
 
     memset(table, 0, sizeof(*table));
     table->opts = opts;
+    table->layout_keys = json_object_get(layout, "keys");
+    table->layout_name = layout_name;
     table->index = json_object();
     if (!table->index)
         return wb_error_set(WB_ENOMEM, "out of memory");
@@ -867,8 +1132,10 @@ static int link_table_fill(link_table *table, const json_t *layout, const char *
         cap += json_array_size(json_object_get(step, "pubkeys"));
     }
     table->slots = wb_calloc(cap + 1, sizeof(*table->slots));
-    if (!table->slots)
+    table->order = wb_calloc(2 * cap + 1, sizeof(*table->order));
+    if (!table->slots || !table->order)
         return wb_error_set(WB_ENOMEM, "out of memory");
+    table->checks = table->order + cap;
     json_array_foreach(steps, i, step)
     {
         const char *name = json_string_value(json_object_get(step, "name"));
@@ -876,6 +1143,7 @@ static int link_table_fill(link_table *table, const json_t *layout, const char *
         {
             link_slot *slot = &table->slots[table->n];
             const char *keyid = json_string_value(keyid_json);
+            struct stat st;
             slot->link.rel = rel_dir[0] ? wb_asprintf("%s/%s.%.8s.link", rel_dir, name, keyid)
                                         : wb_asprintf("%s.%.8s.link", name, keyid);
             if (!slot->link.rel)
@@ -886,11 +1154,16 @@ static int link_table_fill(link_table *table, const json_t *layout, const char *
                 continue;
             }
             slot->link.file = wb_asprintf("%s/%s", link_dir, slot->link.rel);
+            slot->link.keyid = wb_strdup(keyid);
+            table->order[table->n] = table->n;
             table->n++;
-            if (!slot->link.file ||
+            if (!slot->link.file || !slot->link.keyid ||
                 json_object_set_new(table->index, slot->link.rel,
                                     json_integer((json_int_t)(table->n - 1))) < 0)
                 return wb_error_set(WB_ENOMEM, "out of memory");
+            /* only to order the work: the file is opened later */
+            if (!opts->links && stat(slot->link.file, &st) == 0)
+                slot->size = st.st_size;
         }
     }
     cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -900,12 +1173,20 @@ static int link_table_fill(link_table *table, const json_t *layout, const char *
     if (nthreads > table->n)
         nthreads = table->n;
     if (nthreads <= 1) {
-        for (i = 0; i < table->n; i++)
-            read_slot(&table->slots[i], opts);
+        for (i = 0; i < table->n; i++) {
+            read_slot(&table->slots[i], table);
+            if (table->slots[i].rc == 0 && table->slots[i].link.mb)
+                check_slot(&table->slots[i], table);
+        }
         return 0;
     }
+    qsort_r(table->order, table->n, sizeof(*table->order), cmp_slot_size, table->slots);
     if (pthread_mutex_init(&table->lock, NULL) != 0)
         return wb_error_set(WB_ENOMEM, "cannot create a lock");
+    if (pthread_cond_init(&table->ready, NULL) != 0) {
+        pthread_mutex_destroy(&table->lock);
+        return wb_error_set(WB_ENOMEM, "cannot create a condition variable");
+    }
     /* this thread reads too: nthreads - 1 more */
     for (i = 1; i < nthreads; i++) {
         if (pthread_create(&threads[started], NULL, link_table_worker, table) != 0)
@@ -915,6 +1196,7 @@ static int link_table_fill(link_table *table, const json_t *layout, const char *
     link_table_worker(table);
     for (i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    pthread_cond_destroy(&table->ready);
     pthread_mutex_destroy(&table->lock);
     return 0;
 }
@@ -936,12 +1218,21 @@ static int take_link(step_link *l, bool *absent, char *why, size_t why_size, lin
         snprintf(why, why_size, "%s", slot->why);
     l->mb = slot->link.mb;
     slot->link.mb = NULL;
+    /* the verdict is the one by this key (two key ids of one step may
+     * share their first eight digits, and so the file) */
+    if (l->mb && slot->link.has_verdict && strcmp(slot->link.keyid, l->keyid) == 0) {
+        l->has_verdict = true;
+        l->verdict_rc = slot->link.verdict_rc;
+        l->verdict_msg = slot->link.verdict_msg;
+        slot->link.verdict_msg = NULL;
+        slot->link.has_verdict = false;
+    }
     return 0;
 }
 
 /* The links of one step: read, signatures checked, sublayouts reduced,
- * agreement checked. The first counted link's document goes to *out. */
-static int verify_step(json_t **out, const json_t *step, const json_t *layout_keys_json,
+ * agreement checked. The first counted link goes to *out. */
+static int verify_step(reduced_link *out, const json_t *step, const json_t *layout_keys_json,
                        const char *layout_name, const char *link_dir, const char *rel_dir,
                        unsigned depth, link_table *table, const wb_layout_options *opts)
 
@@ -954,7 +1245,6 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
     char why[512] = "";
     int rc = 0;
 
-    *out = NULL;
     links = wb_calloc(json_array_size(pubkeys) + 1, sizeof(*links));
     if (!links)
         return wb_error_set(WB_ENOMEM, "out of memory");
@@ -1000,12 +1290,21 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
         }
         if ((rc = wb_key_from_sslib_json(&key, key_json, layout_name)) < 0)
             goto out;
-        rc = wb_metablock_verify(l->mb, key);
+        if (l->has_verdict) {
+            rc = l->verdict_rc;
+            if (rc < 0)
+                wb_error_set(rc, "%s", l->verdict_msg ? l->verdict_msg : "");
+        } else {
+            rc = wb_metablock_verify(l->mb, key);
+        }
         if (rc == 0 && wb_metablock_get_type(l->mb) == WB_METABLOCK_LINK) {
-            const char *link_name =
-                json_string_value(json_object_get(wb_metablock_signed(l->mb), "name"));
-            if (strcmp(link_name, name) != 0)
-                rc = wb_error_set(WB_EVERIFY, "%s: it is a link of step '%s'", l->file, link_name);
+            if ((rc = wb_metablock_link_data(&l->data, l->mb)) < 0) {
+                wb_key_free(key);
+                goto out;
+            }
+            if (strcmp(l->data->name, name) != 0)
+                rc = wb_error_set(WB_EVERIFY, "%s: it is a link of step '%s'", l->file,
+                                  l->data->name);
         }
         if (rc == WB_EVERIFY) {
             if (!why[0])
@@ -1014,6 +1313,7 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
             rc = 0;
             wb_metablock_free(l->mb);
             l->mb = NULL;
+            l->data = NULL;
             continue;
         }
         if (rc < 0) {
@@ -1023,6 +1323,7 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
         /* 4. a sublayout stands for its summary link */
         if (wb_metablock_get_type(l->mb) == WB_METABLOCK_LAYOUT) {
             wb_keyring *ring = NULL;
+            json_t *summary = NULL;
             char *sub_dir = rel_dir[0] ? wb_asprintf("%s/%s.%.8s", rel_dir, name, l->keyid)
                                        : wb_asprintf("%s.%.8s", name, l->keyid);
             if (!sub_dir || (rc = wb_keyring_new(&ring)) < 0) {
@@ -1034,7 +1335,7 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
             rc = wb_keyring_add(ring, key);
             key = NULL;
             if (rc == 0)
-                rc = verify_at(&l->link, l->mb, ring, link_dir, sub_dir, name, depth + 1, opts);
+                rc = verify_at(&summary, l->mb, ring, link_dir, sub_dir, name, depth + 1, opts);
             wb_keyring_free(ring);
             wb_free(sub_dir);
             if (rc < 0) {
@@ -1042,13 +1343,19 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
                                      l->file);
                 goto out;
             }
-        } else {
-            l->link = json_incref((json_t *)wb_metablock_signed(l->mb));
+            rc = wb_link_data_from_json(&l->owned_data, summary);
+            json_decref(summary);
+            if (rc < 0)
+                goto out;
+            l->data = l->owned_data;
         }
         wb_key_free(key);
-        if (opts->collect && json_object_set(opts->collect, l->rel, l->mb->doc) < 0) {
-            rc = wb_error_set(WB_ENOMEM, "out of memory");
-            goto out;
+        if (opts->collect) {
+            const json_t *doc = wb_metablock_doc(l->mb);
+            if (!doc || json_object_set(opts->collect, l->rel, (json_t *)doc) < 0) {
+                rc = wb_error_set(WB_ENOMEM, "out of memory");
+                goto out;
+            }
         }
         nvalid++;
     }
@@ -1064,16 +1371,15 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
     {
         step_link *first = NULL;
         for (i = 0; i < nlinks; i++) {
-            if (!links[i].link)
+            if (!links[i].data)
                 continue;
             if (!first) {
                 first = &links[i];
                 continue;
             }
-            if (threshold > 1 && (!json_equal(json_object_get(first->link, "materials"),
-                                              json_object_get(links[i].link, "materials")) ||
-                                  !json_equal(json_object_get(first->link, "products"),
-                                              json_object_get(links[i].link, "products")))) {
+            if (threshold > 1 &&
+                (!wb_artifacts_equal(&first->data->materials, &links[i].data->materials) ||
+                 !wb_artifacts_equal(&first->data->products, &links[i].data->products))) {
                 rc = wb_error_set(WB_EVERIFY,
                                   "%s: step '%s': links %s and %s disagree on materials or "
                                   "products",
@@ -1081,37 +1387,66 @@ static int verify_step(json_t **out, const json_t *step, const json_t *layout_ke
                 goto out;
             }
         }
-        *out = json_incref(first->link);
+        out->name = name;
+        out->data = first->data;
+        out->mb = first->mb;
+        out->owned_data = first->owned_data;
+        first->mb = NULL;
+        first->owned_data = NULL;
     }
 out:
     step_links_free(links, nlinks);
     return rc;
 }
 
-static int summary_link(json_t **out, const json_t *layout, const json_t *reduced,
+static int summary_link(json_t **out, const json_t *layout, const reduced_links *reduced,
                         const char *step_name)
 {
     const json_t *steps = json_object_get(layout, "steps");
-    json_t *summary;
+    json_t *summary, *materials = NULL, *products = NULL;
     size_t n = json_array_size(steps);
+    int rc;
+
     if (n == 0) {
         summary =
             json_pack("{s:s, s:s, s:{}, s:{}, s:{}, s:[], s:{}}", "_type", "link", "name",
                       step_name, "materials", "products", "byproducts", "command", "environment");
     } else {
-        const json_t *first = json_object_get(
-            reduced, json_string_value(json_object_get(json_array_get(steps, 0), "name")));
-        const json_t *last = json_object_get(
-            reduced, json_string_value(json_object_get(json_array_get(steps, n - 1), "name")));
-        summary = json_pack("{s:s, s:s, s:O, s:O, s:O, s:O, s:{}}", "_type", "link", "name",
-                            step_name, "materials", json_object_get(first, "materials"), "products",
-                            json_object_get(last, "products"), "byproducts",
-                            json_object_get(last, "byproducts"), "command",
-                            json_object_get(last, "command"), "environment");
+        const wb_link_data *first = reduced->items[0].data, *last = reduced->items[n - 1].data;
+        if ((rc = wb_link_data_artifacts_json(&materials, first, false)) < 0 ||
+            (rc = wb_link_data_artifacts_json(&products, last, true)) < 0) {
+            json_decref(materials);
+            return rc;
+        }
+        summary = json_pack("{s:s, s:s, s:o, s:o, s:O, s:O, s:{}}", "_type", "link", "name",
+                            step_name, "materials", materials, "products", products, "byproducts",
+                            last->byproducts ? last->byproducts : json_object(), "command",
+                            last->command ? last->command : json_array(), "environment");
     }
     if (!summary)
         return wb_error_set(WB_ENOMEM, "out of memory");
     *out = summary;
+    return 0;
+}
+
+static int verify_items_rules(const json_t *items, const char *what, const char *name,
+                              reduced_links *reduced)
+{
+    const json_t *item;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(items, i, item)
+    {
+        const char *item_name = json_string_value(json_object_get(item, "name"));
+        if ((rc = wb_layout_apply_rules(item_name, "materials",
+                                        json_object_get(item, "expected_materials"), lookup_reduced,
+                                        reduced)) < 0 ||
+            (rc = wb_layout_apply_rules(item_name, "products",
+                                        json_object_get(item, "expected_products"), lookup_reduced,
+                                        reduced)) < 0)
+            return wb_error_prefix(rc, "%s: %s ", name, what);
+    }
     return 0;
 }
 
@@ -1121,7 +1456,7 @@ static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
 {
     const char *name = layout_mb->name;
     const json_t *layout = layout_mb->model, *steps, *inspect, *item;
-    json_t *reduced = NULL, *link = NULL;
+    reduced_links reduced = {0};
     link_table table = {0};
     int64_t expires, now;
     size_t i;
@@ -1147,39 +1482,30 @@ static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
     if (expires < now)
         return wb_error_set(WB_EVERIFY, "%s: layout expired at %s", name,
                             json_string_value(json_object_get(layout, "expires")));
-    reduced = json_object();
-    if (!reduced)
-        return wb_error_set(WB_ENOMEM, "out of memory");
-    /* 3.-5. links per step */
     steps = json_object_get(layout, "steps");
-    if ((rc = link_table_fill(&table, layout, link_dir, rel_dir, opts)) < 0)
+    inspect = json_object_get(layout, "inspect");
+    reduced.items =
+        wb_calloc(json_array_size(steps) + json_array_size(inspect) + 1, sizeof(*reduced.items));
+    reduced.index = json_object();
+    if (!reduced.items || !reduced.index) {
+        reduced_links_free(&reduced);
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    }
+    /* 3.-5. links per step */
+    if ((rc = link_table_fill(&table, layout, name, link_dir, rel_dir, opts)) < 0)
         goto out;
     json_array_foreach(steps, i, item)
     {
-        if ((rc = verify_step(&link, item, json_object_get(layout, "keys"), name, link_dir, rel_dir,
-                              depth, &table, opts)) < 0)
+        if ((rc = verify_step(&reduced.items[reduced.n], item, json_object_get(layout, "keys"),
+                              name, link_dir, rel_dir, depth, &table, opts)) < 0 ||
+            (rc = reduced_links_add(&reduced)) < 0)
             goto out;
-        if (json_object_set_new(reduced, json_string_value(json_object_get(item, "name")), link) <
-            0) {
-            rc = wb_error_set(WB_ENOMEM, "out of memory");
-            goto out;
-        }
     }
+    link_table_free(&table);
     /* 6. the steps' artifact rules */
-    json_array_foreach(steps, i, item)
-    {
-        const char *item_name = json_string_value(json_object_get(item, "name"));
-        if ((rc = wb_layout_verify_rules(item_name, "materials",
-                                         json_object_get(item, "expected_materials"), reduced)) <
-                0 ||
-            (rc = wb_layout_verify_rules(
-                 item_name, "products", json_object_get(item, "expected_products"), reduced)) < 0) {
-            rc = wb_error_prefix(rc, "%s: step ", name);
-            goto out;
-        }
-    }
+    if ((rc = verify_items_rules(steps, "step", name, &reduced)) < 0)
+        goto out;
     /* 7. inspections */
-    inspect = json_object_get(layout, "inspect");
     if (json_array_size(inspect) > 0) {
         if (!opts->run_inspections) {
             rc = wb_error_set(
@@ -1192,33 +1518,26 @@ static int verify_at(json_t **summary_out, const wb_metablock *layout_mb,
         json_array_foreach(inspect, i, item)
         {
             json_t *ilink = NULL;
+            reduced_link *r = &reduced.items[reduced.n];
             if ((rc = wb_layout_run_inspection(&ilink, item, name)) < 0)
                 goto out;
-            if (json_object_set_new(reduced, json_string_value(json_object_get(item, "name")),
-                                    ilink) < 0) {
-                rc = wb_error_set(WB_ENOMEM, "out of memory");
+            rc = wb_link_data_from_json(&r->owned_data, ilink);
+            json_decref(ilink);
+            if (rc < 0)
                 goto out;
-            }
-        }
-        json_array_foreach(inspect, i, item)
-        {
-            const char *item_name = json_string_value(json_object_get(item, "name"));
-            if ((rc = wb_layout_verify_rules(item_name, "materials",
-                                             json_object_get(item, "expected_materials"),
-                                             reduced)) < 0 ||
-                (rc = wb_layout_verify_rules(item_name, "products",
-                                             json_object_get(item, "expected_products"), reduced)) <
-                    0) {
-                rc = wb_error_prefix(rc, "%s: inspection ", name);
+            r->name = json_string_value(json_object_get(item, "name"));
+            r->data = r->owned_data;
+            if ((rc = reduced_links_add(&reduced)) < 0)
                 goto out;
-            }
         }
+        if ((rc = verify_items_rules(inspect, "inspection", name, &reduced)) < 0)
+            goto out;
     }
     if (summary_out)
-        rc = summary_link(summary_out, layout, reduced, step_name);
+        rc = summary_link(summary_out, layout, &reduced, step_name);
 out:
     link_table_free(&table);
-    json_decref(reduced);
+    reduced_links_free(&reduced);
     return rc;
 }
 

@@ -6,8 +6,7 @@
  * directory, with everything there recorded before (materials) and after
  * (products), as in-toto's verifier does: every regular file under ".",
  * hashed with SHA-256, minus in-toto's default exclusions (*.link*, .git,
- * *.pyc, *~). The tree walker (tree.c) never follows symbolic links, so a
- * link to a file is not recorded, where in-toto would hash its target.
+ * *.pyc, *~), symbolic links followed as in-toto-run follows them.
  *
  * Recording is wb_link_record_artifacts() of "." (layout_link.c).
  *

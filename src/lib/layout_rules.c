@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "layout_internal.h"
 #include "waybill/layout.h"
 
 /* --- patterns --- */
@@ -355,13 +356,29 @@ static int pattern_match(const pattern *p, const char *path)
     return rc;
 }
 
-/* pattern_match() for an artifact path of a link: JSON made it valid
- * UTF-8, so "*" (the usual MATCH * ...) matches it without decoding. */
-static int pattern_match_artifact(const pattern *p, const char *path)
+/* pattern_match_cps() for an ASCII path, whose bytes are its code points. */
+static bool pattern_match_ascii(const pattern *p, const char *path, size_t n)
 {
-    if (p->ntoks == 1 && p->toks[0].kind == TOK_STAR)
-        return 1;
-    return pattern_match(p, path);
+    const unsigned char *s = (const unsigned char *)path;
+    size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+
+    while (si < n) {
+        if (pi < p->ntoks && p->toks[pi].kind == TOK_STAR) {
+            star = pi++;
+            mark = si;
+        } else if (pi < p->ntoks && token_matches(p, &p->toks[pi], s[si])) {
+            pi++;
+            si++;
+        } else if (star != SIZE_MAX) {
+            pi = star + 1;
+            si = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (pi < p->ntoks && p->toks[pi].kind == TOK_STAR)
+        pi++;
+    return pi == p->ntoks;
 }
 
 int wb_layout_fnmatch(const char *pattern_text, const char *path)
@@ -521,138 +538,163 @@ int wb_layout_rule_check(const json_t *rule_json, const char *name)
     return 0;
 }
 
-/* --- the queue --- */
-
-typedef struct {
-    const char *path;
-    const json_t *hashes;
-    bool queued;
-    bool consumed; /* by the rule being applied */
-} queue_entry;
-
-static int cmp_entry(const void *a, const void *b)
-{
-    return strcmp(((const queue_entry *)a)->path, ((const queue_entry *)b)->path);
-}
-
-static queue_entry *queue_find(queue_entry *q, size_t n, const char *path)
-{
-    queue_entry key = {.path = path};
-    return bsearch(&key, q, n, sizeof(*q), cmp_entry);
-}
-
-/* os.path.join(a, b) then .replace("\\", "/"), into a new string. */
-static char *path_join_slash(const char *a, const char *b)
-{
-    char *joined, *c;
-    size_t alen = strlen(a);
-    if (b[0] == '/' || alen == 0)
-        joined = wb_strdup(b);
-    else if (a[alen - 1] == '/')
-        joined = wb_asprintf("%s%s", a, b);
-    else
-        joined = wb_asprintf("%s/%s", a, b);
-    if (!joined)
-        return NULL;
-    for (c = joined; *c; c++)
-        if (*c == '\\')
-            *c = '/';
-    return joined;
-}
+/* --- the queue ---
+ *
+ * The queue is the item's materials (or products) table itself, sorted by
+ * path, with a flag per artifact: still queued, consumed by the rule being
+ * applied. Looking an artifact up in another link's table is a binary
+ * search; MATCH without prefixes, the common case, walks the destination
+ * table alongside the queue instead. Hash objects are compared as their
+ * canonical bytes (layout_artifacts.c). */
 
 typedef struct {
     const char *item;
     const char *source_type;
     const char *rule;
-    const json_t *materials, *products;
+    const wb_link_data *link; /* the item's */
+    const wb_artifacts *source;
+    bool *queued, *consumed;
+    char *joined; /* room for a prefix joined with a path */
+    wb_link_lookup lookup;
+    void *payload;
 } rule_ctx;
 
-static int apply_match(const rule_ctx *ctx, const rule *r, const pattern *p, queue_entry *q,
-                       size_t n, const json_t *source, const json_t *links)
+/* os.path.join(a, b) then .replace("\\", "/"), into ctx->joined (room for
+ * WB_LAYOUT_MAX_RULE_LEN + WB_LAYOUT_MAX_PATH + 2 bytes: a is a rule word,
+ * b an artifact path or a part of one). */
+static const char *path_join_slash(char *to, const char *a, const char *b, size_t *len_out)
 {
-    const json_t *dest_link = json_object_get(links, r->dst_name), *dest;
-    char *prefix = NULL;
-    size_t i, prefix_len = 0;
+    size_t alen = strlen(a), blen = strlen(b), n = 0, i;
+    if (b[0] == '/' || alen == 0) {
+        memcpy(to, b, blen);
+        n = blen;
+    } else {
+        memcpy(to, a, alen);
+        n = alen;
+        if (a[alen - 1] != '/')
+            to[n++] = '/';
+        memcpy(to + n, b, blen);
+        n += blen;
+    }
+    to[n] = '\0';
+    for (i = 0; i < n; i++)
+        if (to[i] == '\\')
+            to[i] = '/';
+    *len_out = n;
+    return to;
+}
+
+static bool is_ascii(const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* pattern_match() for an artifact path: JSON made it valid UTF-8, so "*"
+ * (the usual MATCH * ...) matches it without decoding, and an ASCII path is
+ * its own code points. */
+static int pattern_match_artifact(const pattern *p, const char *path, size_t len)
+{
+    if (p->ntoks == 1 && p->toks[0].kind == TOK_STAR)
+        return 1;
+    if (is_ascii(path, len))
+        return pattern_match_ascii(p, path, len) ? 1 : 0;
+    return pattern_match(p, path);
+}
+
+static int apply_match(const rule_ctx *ctx, const rule *r, const pattern *p)
+{
+    const wb_artifacts *source = ctx->source, *dest;
+    const wb_link_data *dest_link = NULL;
+    char prefix[WB_LAYOUT_MAX_RULE_LEN + 2];
+    size_t i, n = source->count, prefix_len = 0, cursor = 0;
     int rc = 0;
 
+    if ((rc = ctx->lookup(&dest_link, r->dst_name, ctx->payload)) < 0)
+        return rc;
     if (!dest_link)
         return 0; /* nothing to match against: nothing consumed */
-    dest = json_object_get(dest_link, r->dst_type);
-    if (!json_is_object(dest))
+    if (!(strcmp(r->dst_type, "materials") == 0 ? dest_link->has_materials
+                                                : dest_link->has_products))
         return wb_error_set(WB_EFORMAT, "%s: link '%s' has no %s object", ctx->item, r->dst_name,
                             r->dst_type);
-    if (r->src_prefix[0]) {
-        prefix = path_join_slash(r->src_prefix, "");
-        if (!prefix)
-            return wb_error_set(WB_ENOMEM, "out of memory");
-        prefix_len = strlen(prefix);
-    }
+    dest = strcmp(r->dst_type, "materials") == 0 ? &dest_link->materials : &dest_link->products;
+    if (r->src_prefix[0])
+        path_join_slash(prefix, r->src_prefix, "", &prefix_len);
     for (i = 0; i < n && rc == 0; i++) {
-        const char *rest = q[i].path;
-        char *full_source = NULL, *full_dest = NULL;
-        const json_t *src_hashes, *dst_hashes;
+        const wb_artifact *a = &source->items[i], *src, *dst;
+        const char *rest = a->path;
+        size_t rest_len = a->path_len, full_len;
         int m;
-        if (!q[i].queued)
+        if (!ctx->queued[i])
             continue;
-        if (prefix) {
+        if (prefix_len) {
             if (strncmp(rest, prefix, prefix_len) != 0)
                 continue;
             rest += prefix_len;
+            rest_len -= prefix_len;
         }
-        if ((m = pattern_match_artifact(p, rest)) <= 0) {
+        if ((m = pattern_match_artifact(p, rest, rest_len)) <= 0) {
             rc = m;
             continue;
         }
-        /* without prefixes both paths are the queued one: no copies, and
-         * the queue entry is this one (the common case, tens of thousands
-         * of artifacts in large chains) */
-        if (!prefix && !r->dst_prefix[0]) {
-            src_hashes = json_object_get(source, rest);
-            dst_hashes = json_object_get(dest, rest);
-            if (src_hashes && dst_hashes && json_equal((json_t *)src_hashes, (json_t *)dst_hashes))
-                q[i].consumed = true;
-            if (src_hashes)
-                continue;
+        /* without prefixes both paths are the queued one: the destination
+         * is found by walking its table along with the queue (the common
+         * case, tens of thousands of artifacts in large chains) */
+        if (!prefix_len && !r->dst_prefix[0]) {
+            while (cursor < dest->count &&
+                   wb_artifact_path_cmp(dest->items[cursor].path, dest->items[cursor].path_len,
+                                        a->path, a->path_len) < 0)
+                cursor++;
+            if (cursor < dest->count && dest->items[cursor].path_len == a->path_len &&
+                memcmp(dest->items[cursor].path, a->path, a->path_len) == 0 &&
+                wb_artifact_hashes_equal(a, &dest->items[cursor]))
+                ctx->consumed[i] = true;
+            continue;
         }
-        full_source = prefix ? path_join_slash(r->src_prefix, rest) : wb_strdup(rest);
-        full_dest = r->dst_prefix[0] ? path_join_slash(r->dst_prefix, rest) : wb_strdup(rest);
-        if (!full_source || !full_dest) {
-            rc = wb_error_set(WB_ENOMEM, "out of memory");
-        } else if (!(src_hashes = json_object_get(source, full_source))) {
+        if (prefix_len)
+            path_join_slash(ctx->joined, r->src_prefix, rest, &full_len);
+        else
+            full_len = rest_len;
+        src = wb_artifacts_find(source, prefix_len ? ctx->joined : rest, full_len);
+        if (!src) {
             /* in-toto 1.3.1 raises here (KeyError): fail, do not guess */
-            char *shown = wb_escape_display(q[i].path);
+            char *shown = wb_escape_display(a->path);
             rc = wb_error_set(WB_EVERIFY,
                               "'%s': expected_%s: rule '%s': artifact '%s' does not join back to a "
                               "path of the %s under prefix '%s'",
                               ctx->item, ctx->source_type, ctx->rule, shown ? shown : "?",
                               ctx->source_type, r->src_prefix);
             wb_free(shown);
-        } else if ((dst_hashes = json_object_get(dest, full_dest)) &&
-                   json_equal((json_t *)src_hashes, (json_t *)dst_hashes)) {
-            queue_entry *e = queue_find(q, n, full_source);
-            if (e)
-                e->consumed = true;
+            continue;
         }
-        wb_free(full_source);
-        wb_free(full_dest);
+        if (r->dst_prefix[0])
+            path_join_slash(ctx->joined, r->dst_prefix, rest, &full_len);
+        else
+            full_len = rest_len;
+        dst = wb_artifacts_find(dest, r->dst_prefix[0] ? ctx->joined : rest, full_len);
+        if (dst && wb_artifact_hashes_equal(src, dst))
+            ctx->consumed[src - source->items] = true;
     }
-    wb_free(prefix);
     return rc;
 }
 
-static int apply_rule(const rule_ctx *ctx, const rule *r, queue_entry *q, size_t n,
-                      const json_t *source, const json_t *links)
+static int apply_rule(const rule_ctx *ctx, const rule *r)
 {
+    const wb_artifacts *source = ctx->source;
+    bool source_is_materials = source == &ctx->link->materials;
     pattern p;
-    size_t i, matched = 0;
+    size_t i, n = source->count, matched = 0;
     const char *first = NULL;
     int rc;
 
-    for (i = 0; i < n; i++)
-        q[i].consumed = false;
+    memset(ctx->consumed, 0, n * sizeof(*ctx->consumed));
     if (r->type == RULE_REQUIRE) {
-        queue_entry *e = queue_find(q, n, r->pattern);
-        if (!e || !e->queued) {
+        const wb_artifact *e = wb_artifacts_find(source, r->pattern, strlen(r->pattern));
+        if (!e || !ctx->queued[e - source->items]) {
             char *shown = wb_escape_display(r->pattern);
             rc = wb_error_set(WB_EVERIFY,
                               "'%s': expected_%s: rule '%s' failed: artifact '%s' is not in the "
@@ -668,38 +710,40 @@ static int apply_rule(const rule_ctx *ctx, const rule *r, queue_entry *q, size_t
         return wb_error_prefix(rc, "'%s': expected_%s: rule '%s': ", ctx->item, ctx->source_type,
                                ctx->rule);
     if (r->type == RULE_MATCH) {
-        rc = apply_match(ctx, r, &p, q, n, source, links);
+        rc = apply_match(ctx, r, &p);
         goto out;
     }
     for (i = 0; i < n; i++) {
-        const json_t *mat, *prod;
+        const wb_artifact *a = &source->items[i], *mat, *prod;
         int m;
-        if (!q[i].queued)
+        if (!ctx->queued[i])
             continue;
-        if ((m = pattern_match_artifact(&p, q[i].path)) < 0) {
+        if ((m = pattern_match_artifact(&p, a->path, a->path_len)) < 0) {
             rc = m;
             goto out;
         }
         if (!m)
             continue;
-        mat = json_object_get(ctx->materials, q[i].path);
-        prod = json_object_get(ctx->products, q[i].path);
+        mat = source_is_materials ? a
+                                  : wb_artifacts_find(&ctx->link->materials, a->path, a->path_len);
+        prod =
+            source_is_materials ? wb_artifacts_find(&ctx->link->products, a->path, a->path_len) : a;
         switch (r->type) {
         case RULE_CREATE:
-            q[i].consumed = prod && !mat;
+            ctx->consumed[i] = prod && !mat;
             break;
         case RULE_DELETE:
-            q[i].consumed = mat && !prod;
+            ctx->consumed[i] = mat && !prod;
             break;
         case RULE_MODIFY:
-            q[i].consumed = mat && prod && !json_equal((json_t *)mat, (json_t *)prod);
+            ctx->consumed[i] = mat && prod && !wb_artifact_hashes_equal(mat, prod);
             break;
         case RULE_ALLOW:
-            q[i].consumed = true;
+            ctx->consumed[i] = true;
             break;
         case RULE_DISALLOW:
             if (!first)
-                first = q[i].path;
+                first = a->path;
             matched++;
             break;
         default:
@@ -720,62 +764,57 @@ static int apply_rule(const rule_ctx *ctx, const rule *r, queue_entry *q, size_t
 out:
     pattern_free(&p);
     for (i = 0; rc == 0 && i < n; i++)
-        if (q[i].consumed)
-            q[i].queued = false;
+        if (ctx->consumed[i])
+            ctx->queued[i] = false;
     return rc;
 }
 
-int wb_layout_verify_rules(const char *item_name, const char *source_type, const json_t *rules,
-                           const json_t *links)
+int wb_layout_apply_rules(const char *item_name, const char *source_type, const json_t *rules,
+                          wb_link_lookup lookup, void *payload)
 {
-    const json_t *link, *source, *materials, *products, *rule_json;
-    queue_entry *q = NULL;
-    size_t n, i = 0, idx;
-    const char *path;
-    json_t *hashes;
+    const json_t *rule_json;
+    const wb_link_data *link = NULL;
+    rule_ctx ctx = {0};
+    size_t n, i, idx;
     int rc = 0;
 
-    if (!item_name || !source_type || !json_is_array(rules) || !json_is_object(links) ||
+    if (!item_name || !source_type || !json_is_array(rules) || !lookup ||
         (strcmp(source_type, "materials") != 0 && strcmp(source_type, "products") != 0))
         return wb_error_set(WB_EINVAL, "rules: invalid argument");
     if (json_array_size(rules) > WB_LAYOUT_MAX_RULES)
         return wb_error_set(WB_ELIMIT, "%s: %zu rules, more than %d", item_name,
                             json_array_size(rules), WB_LAYOUT_MAX_RULES);
-    link = json_object_get(links, item_name);
+    if ((rc = lookup(&link, item_name, payload)) < 0)
+        return rc;
     if (!link)
         return wb_error_set(WB_ENOTFOUND, "'%s': no link for it", item_name);
-    materials = json_object_get(link, "materials");
-    products = json_object_get(link, "products");
-    if (!json_is_object(materials) || !json_is_object(products))
+    if (!link->has_materials || !link->has_products)
         return wb_error_set(WB_EFORMAT, "%s: link lacks materials or products objects", item_name);
-    source = strcmp(source_type, "materials") == 0 ? materials : products;
-    n = json_object_size(source);
+    ctx.item = item_name;
+    ctx.source_type = source_type;
+    ctx.link = link;
+    ctx.source = strcmp(source_type, "materials") == 0 ? &link->materials : &link->products;
+    ctx.lookup = lookup;
+    ctx.payload = payload;
+    n = ctx.source->count;
     if (n > WB_LAYOUT_MAX_ARTIFACTS)
         return wb_error_set(WB_ELIMIT, "%s: %zu %s, more than %d", item_name, n, source_type,
                             WB_LAYOUT_MAX_ARTIFACTS);
-    q = wb_calloc(n + 1, sizeof(*q));
-    if (!q)
-        return wb_error_set(WB_ENOMEM, "out of memory");
-    json_object_foreach((json_t *)source, path, hashes)
-    {
-        if (strlen(path) > WB_LAYOUT_MAX_PATH) {
-            wb_free(q);
+    for (i = 0; i < n; i++)
+        if (ctx.source->items[i].path_len > WB_LAYOUT_MAX_PATH)
             return wb_error_set(WB_ELIMIT, "'%s': %s: a path of %zu bytes, more than %d", item_name,
-                                source_type, strlen(path), WB_LAYOUT_MAX_PATH);
-        }
-        q[i].path = path;
-        q[i].hashes = hashes;
-        q[i].queued = true;
-        i++;
+                                source_type, ctx.source->items[i].path_len, WB_LAYOUT_MAX_PATH);
+    ctx.queued = wb_calloc(2 * n + 1, sizeof(*ctx.queued));
+    ctx.joined = wb_malloc(WB_LAYOUT_MAX_RULE_LEN + WB_LAYOUT_MAX_PATH + 2);
+    if (!ctx.queued || !ctx.joined) {
+        rc = wb_error_set(WB_ENOMEM, "out of memory");
+        goto out;
     }
-    qsort(q, n, sizeof(*q), cmp_entry);
+    ctx.consumed = ctx.queued + n;
+    memset(ctx.queued, 1, n * sizeof(*ctx.queued));
     json_array_foreach(rules, idx, rule_json)
     {
         rule r;
-        rule_ctx ctx = {.item = item_name,
-                        .source_type = source_type,
-                        .materials = materials,
-                        .products = products};
         char *text;
         if ((rc = unpack_rule(&r, rule_json, item_name)) < 0)
             break;
@@ -785,11 +824,76 @@ int wb_layout_verify_rules(const char *item_name, const char *source_type, const
             break;
         }
         ctx.rule = text;
-        rc = apply_rule(&ctx, &r, q, n, source, links);
+        rc = apply_rule(&ctx, &r);
         wb_free(text);
         if (rc < 0)
             break;
     }
-    wb_free(q);
+out:
+    wb_free(ctx.queued);
+    wb_free(ctx.joined);
+    return rc;
+}
+
+/* --- rules over links as JSON --- */
+
+typedef struct {
+    const json_t *links;
+    const char **names;
+    wb_link_data **data;
+    size_t n, cap;
+} json_links;
+
+/* Tables of links[name], made once per name. */
+static int lookup_json(const wb_link_data **out, const char *name, void *payload)
+{
+    json_links *j = payload;
+    const json_t *link = json_object_get(j->links, name);
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    if (!link)
+        return 0;
+    for (i = 0; i < j->n; i++)
+        if (strcmp(j->names[i], name) == 0) {
+            *out = j->data[i];
+            return 0;
+        }
+    if (j->n == j->cap) {
+        size_t ncap = j->cap ? 2 * j->cap : 4;
+        const char **names = wb_reallocarray(j->names, ncap, sizeof(*names));
+        wb_link_data **data;
+        if (!names)
+            return wb_error_set(WB_ENOMEM, "out of memory");
+        j->names = names;
+        data = wb_reallocarray(j->data, ncap, sizeof(*data));
+        if (!data)
+            return wb_error_set(WB_ENOMEM, "out of memory");
+        j->data = data;
+        j->cap = ncap;
+    }
+    if ((rc = wb_link_data_from_json(&j->data[j->n], link)) < 0)
+        return rc;
+    j->names[j->n] = name;
+    *out = j->data[j->n++];
+    return 0;
+}
+
+int wb_layout_verify_rules(const char *item_name, const char *source_type, const json_t *rules,
+                           const json_t *links)
+{
+    json_links j = {.links = links};
+    size_t i;
+    int rc;
+
+    if (!item_name || !source_type || !json_is_array(rules) || !json_is_object(links) ||
+        (strcmp(source_type, "materials") != 0 && strcmp(source_type, "products") != 0))
+        return wb_error_set(WB_EINVAL, "rules: invalid argument");
+    rc = wb_layout_apply_rules(item_name, source_type, rules, lookup_json, &j);
+    for (i = 0; i < j.n; i++)
+        wb_link_data_free(j.data[i]);
+    wb_free(j.names);
+    wb_free(j.data);
     return rc;
 }

@@ -579,6 +579,43 @@ assert d["byproducts"]["return-value"] == 1, d' "s.$(id8 alice).link" || return 
     run 3 "$WAYBILL" run --step t --key "$K/alice.pub" --no-command
 }
 
+SYMLINK_SPEC() {
+    cat <<EOF
+{"sign": [$(signer owner)],
+ "steps": [
+  {"name": "fetch", "functionaries": [$(fn alice)],
+   "products": [["CREATE", "*"], ["DISALLOW", "*"]]},
+  {"name": "build", "functionaries": [$(fn bob)],
+   "materials": [["MATCH", "*", "WITH", "PRODUCTS", "FROM", "fetch"], ["DISALLOW", "*"]]}]}
+EOF
+}
+
+# case wb_run_symlinks: waybill run records symbolic links as in-toto-run does (a link to a file under its own name, wherever it points; a link to a directory walked, given or met in a walk; a dangling one skipped)
+wb_run_symlinks() {
+    mkdir -p tree/realdir && echo hi >tree/file.txt && echo inner >tree/realdir/in.txt &&
+        echo out >outside.txt && ln -s file.txt tree/to-file && ln -s realdir tree/to-dir &&
+        ln -s nowhere tree/dangling && ln -s ../outside.txt tree/to-outside || return 1
+    irun rec-i alice -p tree tree/to-file -- true || return 1
+    wbrun rec-w alice --products tree tree/to-file -- true || return 1
+    irun given-i alice -p tree/to-dir -- true || return 1
+    wbrun given-w alice --products tree/to-dir -- true || return 1
+    run 0 "$PY" -c 'import json, sys
+a, b = (json.load(open(p))["signed"]["products"] for p in sys.argv[1:3])
+assert a == b, (sorted(a), sorted(b))
+assert {"tree/to-file", "tree/to-outside", "tree/to-dir/in.txt"} <= set(a), sorted(a)
+assert "tree/dangling" not in a, sorted(a)' "rec-i.$(id8 alice).link" "rec-w.$(id8 alice).link" ||
+        return 1
+    run 0 "$PY" -c 'import json, sys
+a, b = (json.load(open(p))["signed"]["products"] for p in sys.argv[1:3])
+assert a == b == {"tree/to-dir/in.txt": a["tree/to-dir/in.txt"]}, (a, b)' \
+        "given-i.$(id8 alice).link" "given-w.$(id8 alice).link" || return 1
+    # a chain: waybill run's products are in-toto-run's materials, every one
+    mk_layout root.layout "$(SYMLINK_SPEC)" || return 1
+    wbrun fetch alice --products tree -- true || return 1
+    irun build bob -m tree -- true || return 1
+    verdict pass root.layout owner
+}
+
 # case wb_record_chain: waybill record start/stop makes a link in-toto-verify accepts; a changed unfinished file is refused
 wb_record_chain() {
     mk_layout root.layout "$(WBRUN_SPEC)" && mkdir src || return 1
@@ -742,6 +779,7 @@ cases=(
     wb_run_tampered
     wb_run_mixed
     wb_run_exit_status
+    wb_run_symlinks
     wb_record_chain
     wb_create_chain
     wb_create_waybill_links
