@@ -53,6 +53,7 @@ bench: build
 	./bench/ledger-bench.sh $(BUILD)/bench/ledger_bench
 	./bench/server-bench.sh $(BUILD)
 	./bench/layout-bench.sh $(BUILD)/src/cli/waybill
+	./bench/review-bench.sh $(BUILD)/bench/content_bench $(BUILD)/src/cli/waybill
 
 install: build
 	meson install -C $(BUILD)

@@ -19,6 +19,12 @@
  * Speed: one walker thread feeds a bounded queue; one hashing thread per
  * core reads files in 1 MiB blocks through its own buffer. Memory is one
  * record per entry plus the fixed buffers, whatever the file sizes.
+ *
+ * By default anything that cannot be sealed faithfully (an unreadable
+ * file, a device) fails the walk, as seal and verify need. A review of a
+ * whole system sets one_file_system, skip_pseudo_fs and
+ * tolerate_unreadable instead: what is left out then gets a note
+ * (wb_tree_note_at) and the walk goes on.
  */
 #ifndef WAYBILL_TREE_H
 #define WAYBILL_TREE_H
@@ -51,6 +57,11 @@ typedef struct {
     unsigned char sha256[WB_SHA256_LEN]; /* regular files */
     const char *target;                  /* symbolic links */
     bool empty;                          /* directories with no entries */
+    /* The owner: st_uid/st_gid from lstat for a walked directory or one
+     * file; the member's recorded uid/gid (archive_entry_uid/gid) in an
+     * archive, a hard-link member's own, not its target's. Names are not
+     * kept: numbers are what the file system and tar store. */
+    uint32_t uid, gid;
 } wb_tree_entry;
 
 typedef struct {
@@ -73,6 +84,25 @@ typedef struct {
     /* called about 5 times a second from a helper thread while hashing */
     void (*progress)(const wb_tree_progress *progress, void *payload);
     void *payload;
+    /* The options below are for reviews of whole systems; seal and verify
+     * leave them off, so that nothing is ever left out of a seal silently.
+     * Each directory or file they leave out gets a note (wb_tree_note_at).
+     *
+     * one_file_system: a directory on another device (st_dev) than PATH
+     * is recorded but not entered. */
+    bool one_file_system;
+    /* skip_pseudo_fs: a mount point holding a pseudo file system (proc,
+     * sysfs, devtmpfs, devpts, cgroup and cgroup2, debugfs, tracefs,
+     * securityfs, bpf, pstore, efivarfs, configfs, fusectl, hugetlbfs,
+     * mqueue, binfmt_misc, autofs, selinuxfs, nsfs and a few more; by
+     * statfs magic) is recorded but not entered. tmpfs is entered: /tmp,
+     * /run and /dev/shm hold real files. */
+    bool skip_pseudo_fs;
+    /* tolerate_unreadable: a file or directory that cannot be opened or
+     * read, a device, FIFO or socket (without record_foreign), or a name
+     * that is not UTF-8 is left out of the tree with a note (its path and
+     * the reason) instead of failing the whole walk. */
+    bool tolerate_unreadable;
 } wb_tree_options;
 
 typedef struct wb_tree wb_tree;
@@ -94,6 +124,14 @@ WB_EXTERN const wb_tree_entry *wb_tree_get(const wb_tree *tree, size_t i);
 WB_EXTERN const wb_tree_entry *wb_tree_find(const wb_tree *tree, const char *path);
 WB_EXTERN uint64_t wb_tree_file_count(const wb_tree *tree);
 WB_EXTERN uint64_t wb_tree_total_bytes(const wb_tree *tree);
+/* What the walk left out and why, one line each ("proc: a proc file
+ * system, not entered", "etc/shadow: Permission denied; left out"), names
+ * escaped for display, sorted. At most 1000 are kept (which ones, when
+ * there are more, depends on timing); wb_tree_notes_dropped() counts the
+ * rest. Borrowed until wb_tree_free. */
+WB_EXTERN size_t wb_tree_note_count(const wb_tree *tree);
+WB_EXTERN const char *wb_tree_note_at(const wb_tree *tree, size_t i);
+WB_EXTERN uint64_t wb_tree_notes_dropped(const wb_tree *tree);
 WB_EXTERN void wb_tree_free(wb_tree *tree);
 
 /* The order entries are sorted in: bytewise, except that '/' sorts before

@@ -25,6 +25,7 @@
 #include "layout.h"
 #include "secrets.h"
 #include "malware.h"
+#include "content.h"
 #include "review.h"
 
 WB_BEGIN_DECLS

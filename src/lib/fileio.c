@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -194,4 +195,42 @@ out:
         wb_free(tmp);
     }
     return rc;
+}
+
+/* statfs magics from <linux/magic.h> (and the kernel for the few it does
+ * not list), kept as numbers so the table builds on any libc */
+const char *wb_pseudo_fs_kind(unsigned long f_type)
+{
+    static const struct {
+        unsigned long magic;
+        const char *name;
+    } table[] = {
+        {0x9fa0, "proc"},          {0x62656572, "sysfs"},      {0x1cd1, "devpts"},
+        {0x27e0eb, "cgroup"},      {0x63677270, "cgroup2"},    {0x64626720, "debugfs"},
+        {0x74726163, "tracefs"},   {0x73636673, "securityfs"}, {0xcafe4a11, "bpf"},
+        {0x6165676c, "pstore"},    {0x62656570, "configfs"},   {0x65735543, "fusectl"},
+        {0x958458f6, "hugetlbfs"}, {0x19800202, "mqueue"},     {0x42494e4d, "binfmt_misc"},
+        {0xf97cff8c, "selinuxfs"}, {0x43415d53, "smackfs"},    {0xde5e81e4, "efivarfs"},
+        {0x6e736673, "nsfs"},      {0x0187, "autofs"},         {0x67596969, "rpc_pipefs"},
+        {0x6e667364, "nfsd"},      {0xabba1974, "xenfs"},      {0x9fa1, "openpromfs"},
+        {0x9fa2, "usbfs"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if ((f_type & 0xffffffffUL) == table[i].magic)
+            return table[i].name;
+    return NULL;
+}
+
+const char *wb_pseudo_fs_of(int fd, const char *name, bool mount_point)
+{
+    struct statfs sfs;
+    const char *kind;
+    if (fstatfs(fd, &sfs) < 0)
+        return NULL;
+    kind = wb_pseudo_fs_kind((unsigned long)sfs.f_type);
+    if (!kind && mount_point && name && strcmp(name, "dev") == 0 &&
+        (unsigned long)sfs.f_type == 0x01021994UL)
+        kind = "devtmpfs";
+    return kind;
 }

@@ -101,6 +101,23 @@ int wb_write_all(int fd, const void *data, size_t len);
 int wb_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          bool overwrite);
 
+/* Pseudo file systems (fileio.c): the one table of what a walk of a whole
+ * system must not enter (proc, sysfs, devpts, cgroup and cgroup2, debugfs,
+ * tracefs, securityfs, bpf, pstore, configfs, fusectl, hugetlbfs, mqueue,
+ * binfmt_misc, selinuxfs, smackfs, efivarfs, nsfs, autofs, rpc_pipefs,
+ * nfsd, xenfs, openpromfs, usbfs). tmpfs is not on it: /tmp, /run and
+ * /dev/shm hold real files a review must see. devtmpfs reports tmpfs's
+ * magic, so a tmpfs mounted on a directory named "dev" counts as
+ * devtmpfs.
+ *
+ * wb_pseudo_fs_kind(): the name for a statfs f_type, or NULL.
+ * wb_pseudo_fs_of(): the same for the directory open at `fd` (fstatfs),
+ * whose base name is `name` ("" for a root); `mount_point` says it lies on
+ * another device than its parent, which the "dev" rule needs. NULL when it
+ * is an ordinary file system or fstatfs fails. */
+const char *wb_pseudo_fs_kind(unsigned long f_type);
+const char *wb_pseudo_fs_of(int fd, const char *name, bool mount_point);
+
 /* --- base64 (base64.c) --- */
 
 /* Standard alphabet with padding; *out is NUL-terminated (wb_free()). */

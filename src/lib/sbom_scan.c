@@ -17,9 +17,8 @@
  * checked to be the regular file that was listed before it is read
  * (fstat after open), and every size is bounded before anything is
  * allocated. Pseudo file systems are recognized by their statfs magic
- * (proc, sysfs, devpts, cgroup, debugfs, tracefs, securityfs, bpf, pstore,
- * configfs, fusectl, hugetlbfs, mqueue, binfmt_misc, selinuxfs, efivarfs,
- * nsfs, autofs) and not entered, nor is a "dev" mount point (devtmpfs has
+ * (wb_pseudo_fs_of() in fileio.c: proc, sysfs, devpts, cgroup, debugfs and
+ * the rest) and not entered, nor is a "dev" mount point (devtmpfs has
  * tmpfs's magic). Excluded directories (fnmatch patterns) are pruned
  * before they are opened. Nothing here is fatal but running out of
  * memory: an unreadable file or directory, a malformed lock file, a file
@@ -34,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "sbom_internal.h"
@@ -343,27 +341,6 @@ static bool excluded(const walker *w, const char *rel)
 }
 
 /* The name of a pseudo file system, or NULL for a real one. */
-static const char *pseudo_fs(long magic)
-{
-    static const struct {
-        unsigned long magic;
-        const char *name;
-    } table[] = {
-        {0x9fa0, "proc"},          {0x62656572, "sysfs"},      {0x1cd1, "devpts"},
-        {0x27e0eb, "cgroup"},      {0x63677270, "cgroup2"},    {0x64626720, "debugfs"},
-        {0x74726163, "tracefs"},   {0x73636673, "securityfs"}, {0xcafe4a11, "bpf"},
-        {0x6165676c, "pstore"},    {0x62656570, "configfs"},   {0x65735543, "fusectl"},
-        {0x958458f6, "hugetlbfs"}, {0x19800202, "mqueue"},     {0x42494e4d, "binfmt_misc"},
-        {0xf97cff8c, "selinuxfs"}, {0xde5e81e4, "efivarfs"},   {0x6e736673, "nsfs"},
-        {0x0187, "autofs"},
-    };
-    size_t i;
-    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        if ((unsigned long)magic == table[i].magic)
-            return table[i].name;
-    return NULL;
-}
-
 static int catalog_open_file(walker *w, int fd, const char *rel, wb_catalog_kind kind,
                              const struct stat *st)
 {
@@ -416,7 +393,6 @@ static int visit(walker *w, int dfd, const char *name, const char *rel, dev_t di
         return 0;
     }
     if (S_ISDIR(st.st_mode)) {
-        struct statfs sfs;
         const char *pseudo;
         if (excluded(w, rel))
             return 0;
@@ -434,13 +410,8 @@ static int visit(walker *w, int dfd, const char *name, const char *rel, dev_t di
             wb_sbom_note(sbom, "%s: %s", rel, strerror(errno));
             return 0;
         }
-        if (fstatfs(fd, &sfs) == 0 && (pseudo = pseudo_fs((long)sfs.f_type))) {
+        if ((pseudo = wb_pseudo_fs_of(fd, name, st.st_dev != dir_dev))) {
             wb_sbom_note(sbom, "%s: a %s file system, not entered", rel, pseudo);
-            close(fd);
-            return 0;
-        }
-        if (st.st_dev != dir_dev && !strcmp(name, "dev") && sfs.f_type == 0x01021994) {
-            wb_sbom_note(sbom, "%s: a device file system, not entered", rel);
             close(fd);
             return 0;
         }
@@ -707,9 +678,8 @@ int wb_sbom_scan(wb_sbom **out, const char *path, const wb_sbom_options *opts)
     }
     w.root_dev = st.st_dev;
     if (S_ISDIR(st.st_mode)) {
-        struct statfs sfs;
         const char *pseudo;
-        if (fstatfs(fd, &sfs) == 0 && (pseudo = pseudo_fs((long)sfs.f_type))) {
+        if ((pseudo = wb_pseudo_fs_of(fd, "", false))) {
             wb_sbom_note(sbom, "%s: a %s file system, not entered", path, pseudo);
         } else {
             rc = walk_dir(&w, fd, "", st.st_dev, 0);

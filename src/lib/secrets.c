@@ -1616,7 +1616,7 @@ static int finding_cmp(const void *a, const void *b)
 int wb_secret_scan_tree(wb_secret_report **out, const wb_secret_rules *rules, const char *root,
                         const wb_tree *tree, const wb_secret_options *opts)
 {
-    static const wb_scan_callbacks callbacks = {worker_new, worker_free, scan_fd};
+    static const wb_scan_callbacks callbacks = {worker_new, worker_free, scan_fd, NULL};
     wb_secret_report *report = NULL;
     tree_scan ts;
     size_t i;
@@ -1646,4 +1646,75 @@ int wb_secret_scan_tree(wb_secret_report **out, const wb_secret_rules *rules, co
         qsort(report->findings, report->count, sizeof(report->findings[0]), finding_cmp);
     *out = report;
     return 0;
+}
+
+/* --- one scanner per thread, for scans that bring their own bytes
+ * (content.c; secrets_internal.h) --- */
+
+struct wb_secret_scanner {
+    const wb_secret_rules *rules;
+    limits lim;
+    scanner *sc; /* with its own report */
+};
+
+int wb_secret_scanner_new(wb_secret_scanner **out, const wb_secret_rules *rules,
+                          const wb_secret_options *opts)
+{
+    wb_secret_scanner *s;
+    int rc;
+
+    if (!out || !rules)
+        return wb_error_set(WB_EINVAL, "wb_secret_scanner_new: NULL argument");
+    *out = NULL;
+    s = wb_calloc(1, sizeof(*s));
+    if (!s)
+        return wb_error_set(WB_ENOMEM, "secret scan: out of memory");
+    s->rules = rules;
+    s->lim = limits_of(opts);
+    rc = scanner_new(&s->sc, rules, true);
+    if (rc < 0) {
+        wb_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int wb_secret_scanner_scan(wb_secret_scanner *s, const char *path, const void *data, size_t len)
+{
+    if (!s || !path || (!data && len))
+        return wb_error_set(WB_EINVAL, "wb_secret_scanner_scan: bad argument");
+    return scan_data(s->sc, s->rules, s->sc->report, path, data ? data : "", len, &s->lim);
+}
+
+void wb_secret_scanner_skip(wb_secret_scanner *s)
+{
+    if (s)
+        s->sc->report->stats.files_skipped++;
+}
+
+uint64_t wb_secret_scanner_max_size(const wb_secret_scanner *s)
+{
+    return s ? s->lim.max_file_size : 0;
+}
+
+int wb_secret_scanner_merge(wb_secret_report *into, wb_secret_scanner *s)
+{
+    if (!into || !s)
+        return wb_error_set(WB_EINVAL, "wb_secret_scanner_merge: NULL argument");
+    return report_merge(into, s->sc->report);
+}
+
+void wb_secret_scanner_free(wb_secret_scanner *s)
+{
+    if (!s)
+        return;
+    scanner_free(s->sc);
+    wb_free(s);
+}
+
+void wb_secret_report_sort(wb_secret_report *report)
+{
+    if (report && report->count > 1)
+        qsort(report->findings, report->count, sizeof(report->findings[0]), finding_cmp);
 }

@@ -117,8 +117,11 @@ static void *run_worker(void *arg)
         else
             fd = open_beneath(p->root_fd, entry->path);
         if (fd < 0) {
-            record_error(p,
-                         wb_error_set(WB_EIO, "%s/%s: %s", p->root, entry->path, strerror(errno)));
+            rc = wb_error_set(WB_EIO, "%s/%s: %s", p->root, entry->path, strerror(errno));
+            if (p->callbacks->on_open_error &&
+                (rc = p->callbacks->on_open_error(worker, entry, p->payload)) == 0)
+                continue;
+            record_error(p, rc);
             break;
         }
         rc = p->callbacks->on_file(worker, entry, fd, p->payload);

@@ -22,6 +22,21 @@
  * Memory. Entries live in fixed-size chunks (their addresses never move, so
  * hashing threads can write digests into them while the walker adds more)
  * and their strings in an arena; nothing is proportional to file sizes.
+ *
+ * Reviews of whole systems (wb_tree_options: one_file_system,
+ * skip_pseudo_fs, tolerate_unreadable) must not stop on one unreadable
+ * file nor wander into /proc: what they leave out becomes a note, and an
+ * entry a hashing thread could not read is marked dropped and left out by
+ * tree_finish(). A pseudo file system is recognised by its statfs magic
+ * (wb_pseudo_fs_of(), one table shared with the inventory walk), checked
+ * only at mount points (a directory on another st_dev than its parent),
+ * so it costs one fstatfs per mount. Excluded directories are pruned
+ * before they are opened, always.
+ *
+ * A hook (tree_internal.h) lets the content scan see each regular file's
+ * bytes as they are hashed: with one, a hashing thread reads a file whole
+ * into its buffer (up to the hook's bound), hashes it from there and hands
+ * the same bytes over, so a review reads each file once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +45,9 @@
 #include <locale.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +60,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "tree_internal.h"
 #include "waybill/tree.h"
 
 #define ENTRY_CHUNK   4096
@@ -52,6 +70,9 @@
 #define MAX_DEPTH     4096
 #define MAX_LINK_SIZE 4096
 #define MAX_THREADS   64
+#define MAX_NOTES     1000
+/* an entry left out (tolerate_unreadable): tree_finish drops it */
+#define ENTRY_DROPPED ((wb_tree_entry_type)0)
 
 typedef struct arena_block {
     struct arena_block *next;
@@ -67,6 +88,12 @@ struct wb_tree {
     wb_tree_entry **sorted;
     arena_block *arena;
     uint64_t files, bytes;
+    /* what the walk left out and why (tolerate_unreadable and friends);
+     * the walker and the hashing threads add to it under notes_lock */
+    pthread_mutex_t notes_lock;
+    char **notes;
+    size_t nnotes;
+    uint64_t notes_dropped;
 };
 
 /* ---------- storage ---------- */
@@ -123,6 +150,68 @@ static wb_tree_entry *tree_add(wb_tree *tree, const char *path, size_t path_len,
     return entry;
 }
 
+static wb_tree_entry *tree_add_owned(wb_tree *tree, const char *path, size_t path_len,
+                                     wb_tree_entry_type type, uint32_t mode, uint64_t uid,
+                                     uint64_t gid)
+{
+    wb_tree_entry *entry = tree_add(tree, path, path_len, type, mode);
+    if (entry) {
+        entry->uid = (uint32_t)uid;
+        entry->gid = (uint32_t)gid;
+    }
+    return entry;
+}
+
+/* Record "PATH: why" (the path escaped for display). Past MAX_NOTES, only
+ * counted. Out of memory also only counts: a note is never worth failing
+ * the walk it is meant to keep going. */
+static void tree_note(wb_tree *tree, const char *path, const char *fmt, ...) WB_PRINTF(3, 4);
+static void tree_note(wb_tree *tree, const char *path, const char *fmt, ...)
+{
+    char *shown = NULL, *why = NULL, *note = NULL;
+    va_list ap;
+
+    pthread_mutex_lock(&tree->notes_lock);
+    if (tree->nnotes < MAX_NOTES) {
+        if (!tree->notes)
+            tree->notes = wb_calloc(MAX_NOTES, sizeof(*tree->notes));
+        va_start(ap, fmt);
+        if (vasprintf(&why, fmt, ap) < 0)
+            why = NULL;
+        va_end(ap);
+        shown = wb_escape_display(path && *path ? path : ".");
+        if (tree->notes && why && shown)
+            note = wb_asprintf("%s: %s", shown, why);
+    }
+    if (note)
+        tree->notes[tree->nnotes++] = note;
+    else
+        tree->notes_dropped++;
+    pthread_mutex_unlock(&tree->notes_lock);
+    free(why);
+    wb_free(shown);
+}
+
+static int note_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t wb_tree_note_count(const wb_tree *tree)
+{
+    return tree ? tree->nnotes : 0;
+}
+
+const char *wb_tree_note_at(const wb_tree *tree, size_t i)
+{
+    return tree && i < tree->nnotes ? tree->notes[i] : NULL;
+}
+
+uint64_t wb_tree_notes_dropped(const wb_tree *tree)
+{
+    return tree ? tree->notes_dropped : 0;
+}
+
 void wb_tree_free(wb_tree *tree)
 {
     size_t i;
@@ -132,6 +221,10 @@ void wb_tree_free(wb_tree *tree)
         wb_free(tree->chunks[i]);
     wb_free(tree->chunks);
     wb_free(tree->sorted);
+    for (i = 0; i < tree->nnotes; i++)
+        wb_free(tree->notes[i]);
+    wb_free(tree->notes);
+    pthread_mutex_destroy(&tree->notes_lock);
     while (tree->arena) {
         arena_block *next = tree->arena->next;
         wb_free(tree->arena);
@@ -178,9 +271,18 @@ static int tree_finish(wb_tree *tree)
     tree->sorted = wb_calloc(tree->count ? tree->count : 1, sizeof(*tree->sorted));
     if (!tree->sorted)
         return wb_error_set(WB_ENOMEM, "out of memory");
-    for (i = 0; i < tree->count; i++)
-        tree->sorted[i] = &tree->chunks[i / ENTRY_CHUNK][i % ENTRY_CHUNK];
+    {
+        size_t kept = 0;
+        for (i = 0; i < tree->count; i++) {
+            wb_tree_entry *e = &tree->chunks[i / ENTRY_CHUNK][i % ENTRY_CHUNK];
+            if (e->type != ENTRY_DROPPED)
+                tree->sorted[kept++] = e;
+        }
+        tree->count = kept;
+    }
     qsort(tree->sorted, tree->count, sizeof(*tree->sorted), entry_ptr_cmp);
+    if (tree->nnotes > 1)
+        qsort(tree->notes, tree->nnotes, sizeof(*tree->notes), note_cmp);
     tree->files = tree->bytes = 0;
     for (i = 0; i < tree->count; i++) {
         wb_tree_entry *e = tree->sorted[i];
@@ -272,6 +374,9 @@ typedef struct {
     wb_tree *tree;
     const wb_tree_options *opts;
     int root_fd;
+    dev_t root_dev;
+    const wb_tree_hook *hook; /* NULL: hash only */
+    void *hook_payload;
 
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full, done_cond;
@@ -300,11 +405,16 @@ static void run_fail(run_state *run, int code)
     pthread_mutex_unlock(&run->lock);
 }
 
+/* The walker outruns the hashers, so the queue is mostly full. Once it
+ * is, the walker sleeps until it has drained to half, not until one slot
+ * frees: else every file hashed would wake it (a context switch per file,
+ * measured at a few per cent of a review's time). */
 static int queue_push(run_state *run, wb_tree_entry *entry)
 {
     pthread_mutex_lock(&run->lock);
-    while (run->queued == QUEUE_CAP && !atomic_load(&run->failed))
-        pthread_cond_wait(&run->not_full, &run->lock);
+    if (run->queued == QUEUE_CAP)
+        while (run->queued > QUEUE_CAP / 2 && !atomic_load(&run->failed))
+            pthread_cond_wait(&run->not_full, &run->lock);
     if (atomic_load(&run->failed)) {
         pthread_mutex_unlock(&run->lock);
         return -1;
@@ -326,7 +436,8 @@ static wb_tree_entry *queue_pop(run_state *run)
         entry = run->queue[run->head];
         run->head = (run->head + 1) % QUEUE_CAP;
         run->queued--;
-        pthread_cond_signal(&run->not_full);
+        if (run->queued == QUEUE_CAP / 2)
+            pthread_cond_signal(&run->not_full);
     }
     pthread_mutex_unlock(&run->lock);
     return entry;
@@ -391,12 +502,75 @@ static int open_beneath(int root, const char *rel, int flags)
     return fd;
 }
 
+static const char *after_path(const char *message, const char *path)
+{
+    size_t n = strlen(path);
+    return strncmp(message, path, n) == 0 && message[n] == ':' && message[n + 1] == ' '
+               ? message + n + 2
+               : message;
+}
+
+/* Leave `entry` out of the tree with a note, when the options allow it;
+ * else fail the run. Returns true when the worker may go on. */
+static bool file_unreadable(run_state *run, wb_tree_entry *entry, int code, const char *why)
+{
+    if (run->opts->tolerate_unreadable) {
+        tree_note(run->tree, entry->path, "%s; left out", why);
+        entry->type = ENTRY_DROPPED;
+        return true;
+    }
+    run_fail(run, wb_error_set(code, "%s: %s", entry->path, why));
+    return false;
+}
+
+/* Read a whole file of `size` bytes (by fstat) into *buf when it fits in
+ * `max`: 1 read, with *len_out its length; 0 too large, or it grew past
+ * its size while being read (the caller rewinds and hashes in blocks);
+ * -1 a read error (errno set). */
+static int read_whole(int fd, uint64_t size, size_t max, unsigned char **buf, size_t *cap,
+                      size_t *len_out)
+{
+    size_t want, len = 0;
+
+    if (size > max)
+        return 0;
+    want = (size_t)size + 1; /* one byte more, to see growth */
+    if (want > *cap) {
+        size_t grown_cap = want < HASH_BUF_SIZE ? HASH_BUF_SIZE : want;
+        unsigned char *grown = wb_malloc(grown_cap);
+        if (!grown) {
+            errno = ENOMEM;
+            return -1;
+        }
+        wb_free(*buf);
+        *buf = grown;
+        *cap = grown_cap;
+    }
+    while (len < want) {
+        ssize_t n = read(fd, *buf + len, want - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len == want)
+        return 0;
+    *len_out = len;
+    return 1;
+}
+
 static void *hash_worker(void *arg)
 {
     run_state *run = arg;
     unsigned char *buf = wb_malloc(HASH_BUF_SIZE);
+    size_t buf_cap = HASH_BUF_SIZE;
     wb_digest_ctx *ctx = NULL;
     wb_tree_entry *entry;
+    void *hook_worker = NULL;
+    bool hook_started = false;
 
     if (!buf || wb_digest_new(&ctx, WB_DIGEST_SHA256) < 0) {
         if (!buf)
@@ -404,34 +578,97 @@ static void *hash_worker(void *arg)
         run_fail(run, wb_error_last_code() ? wb_error_last_code() : WB_ENOMEM);
         goto out;
     }
+    if (run->hook) {
+        int rc = run->hook->worker_new(&hook_worker, run->hook_payload);
+        if (rc < 0) {
+            run_fail(run, rc);
+            goto out;
+        }
+        hook_started = true;
+    }
     while ((entry = queue_pop(run)) != NULL) {
         struct stat st;
         uint64_t bytes = 0;
+        size_t len = 0;
+        int whole = 0, rc;
         int fd = open_beneath(run->root_fd, entry->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) {
-            run_fail(run, wb_error_set(WB_EIO, "%s: %s", entry->path,
-                                       errno == ELOOP || errno == EXDEV
-                                           ? "replaced by a symbolic link during the walk"
-                                           : strerror(errno)));
+            /* a live system changes under the walk: nothing outside the
+             * tree is ever opened, and the review goes on */
+            if (file_unreadable(run, entry, WB_EIO,
+                                errno == ELOOP || errno == EXDEV
+                                    ? "replaced by a symbolic link during the walk"
+                                    : strerror(errno)))
+                continue;
             break;
         }
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
             close(fd);
-            run_fail(run, wb_error_set(WB_EIO, "%s: no longer a regular file", entry->path));
+            if (file_unreadable(run, entry, WB_EIO, "no longer a regular file"))
+                continue;
             break;
         }
-        if (wb_digest_fd_buffered(entry->sha256, &bytes, ctx, fd, buf, HASH_BUF_SIZE, entry->path) <
-            0) {
+        if (run->hook)
+            whole =
+                read_whole(fd, (uint64_t)st.st_size, run->hook->max_buffer, &buf, &buf_cap, &len);
+        if (whole < 0 && errno == ENOMEM) {
             close(fd);
-            run_fail(run, wb_error_last_code());
+            run_fail(run, wb_error_set(WB_ENOMEM, "out of memory"));
             break;
+        }
+        if (whole < 0) {
+            bool go_on = file_unreadable(run, entry, WB_EIO, strerror(errno));
+            close(fd);
+            if (go_on)
+                continue;
+            break;
+        }
+        if (whole > 0) {
+            if (wb_digest_update(ctx, buf, len) < 0 || wb_digest_final(ctx, entry->sha256) < 0) {
+                close(fd);
+                run_fail(run, wb_error_last_code());
+                break;
+            }
+            bytes = len;
+        } else {
+            if (run->hook && lseek(fd, 0, SEEK_SET) != 0) {
+                bool go_on = file_unreadable(run, entry, WB_EIO, strerror(errno));
+                close(fd);
+                if (go_on)
+                    continue;
+                break;
+            }
+            if (wb_digest_fd_buffered(entry->sha256, &bytes, ctx, fd, buf, HASH_BUF_SIZE,
+                                      entry->path) < 0) {
+                int code = wb_error_last_code();
+                close(fd);
+                if (code != WB_EIO) {
+                    run_fail(run, code);
+                    break;
+                }
+                /* the message is "PATH: why"; the note adds the path itself */
+                if (file_unreadable(run, entry, WB_EIO, after_path(wb_error_last(), entry->path)))
+                    continue;
+                break;
+            }
+        }
+        entry->size = bytes;
+        if (run->hook) {
+            rc = run->hook->on_file(hook_worker, entry, whole > 0 ? buf : NULL, whole > 0 ? len : 0,
+                                    fd, run->hook_payload);
+            if (rc < 0) {
+                close(fd);
+                run_fail(run, rc);
+                break;
+            }
         }
         close(fd);
-        entry->size = bytes;
         atomic_fetch_add(&run->files_done, 1);
         atomic_fetch_add(&run->bytes_done, bytes);
     }
 out:
+    if (hook_started)
+        run->hook->worker_free(hook_worker, run->hook_payload);
     wb_digest_free(ctx);
     wb_free(buf);
     return NULL;
@@ -470,7 +707,15 @@ typedef struct {
     char *path; /* arena string; "" for the root */
     wb_tree_entry *entry;
     size_t depth;
+    dev_t dev;        /* the directory's st_dev */
+    bool mount_point; /* on another device than its parent (or the root) */
 } dir_item;
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
 
 static int walk_directory(run_state *run)
 {
@@ -484,7 +729,7 @@ static int walk_directory(run_state *run)
     if (!stack)
         return wb_error_set(WB_ENOMEM, "out of memory");
     cap = 16;
-    stack[nstack++] = (dir_item){"", NULL, 0};
+    stack[nstack++] = (dir_item){"", NULL, 0, run->root_dev, true};
 
     while (nstack > 0 && !atomic_load(&run->failed)) {
         dir_item item = stack[--nstack];
@@ -495,13 +740,35 @@ static int walk_directory(run_state *run)
         dfd = item.path[0] ? open_beneath(run->root_fd, item.path, O_RDONLY | O_DIRECTORY)
                            : dup(run->root_fd);
         if (dfd < 0) {
+            if (run->opts->tolerate_unreadable) {
+                tree_note(tree, item.path, "%s; not entered",
+                          errno == ELOOP || errno == EXDEV
+                              ? "replaced by a symbolic link during the walk"
+                              : strerror(errno));
+                continue;
+            }
             rc = wb_error_set(WB_EIO, "%s: %s", item.path, strerror(errno));
             goto out;
         }
+        /* pseudo file systems are always mount points: one fstatfs per
+         * mount, not per directory */
+        if (run->opts->skip_pseudo_fs && item.mount_point) {
+            const char *kind = wb_pseudo_fs_of(dfd, base_name(item.path), true);
+            if (kind) {
+                tree_note(tree, item.path, "a %s file system, not entered", kind);
+                close(dfd);
+                continue;
+            }
+        }
         dir = fdopendir(dfd);
         if (!dir) {
+            int saved = errno;
             close(dfd);
-            rc = wb_error_set(WB_EIO, "%s: %s", item.path[0] ? item.path : ".", strerror(errno));
+            if (run->opts->tolerate_unreadable) {
+                tree_note(tree, item.path, "%s; not entered", strerror(saved));
+                continue;
+            }
+            rc = wb_error_set(WB_EIO, "%s: %s", item.path[0] ? item.path : ".", strerror(saved));
             goto out;
         }
         while ((errno = 0, de = readdir(dir)) != NULL) {
@@ -520,22 +787,32 @@ static int walk_directory(run_state *run)
             if (excluded(run->opts, child.data))
                 continue;
             if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (run->opts->tolerate_unreadable) {
+                    tree_note(tree, child.data, "%s; left out", strerror(errno));
+                    continue;
+                }
                 rc = wb_error_set(WB_EIO, "%s: %s", child.data, strerror(errno));
                 break;
             }
             if (run->opts->record_foreign &&
                 (!wb_utf8_valid(child.data, child.len - 1) ||
                  !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))) {
-                if (!tree_add(tree, child.data, child.len - 1, WB_TREE_OTHER, st.st_mode)) {
+                if (!tree_add_owned(tree, child.data, child.len - 1, WB_TREE_OTHER, st.st_mode,
+                                    st.st_uid, st.st_gid)) {
                     rc = wb_error_set(WB_ENOMEM, "out of memory");
                     break;
                 }
                 continue;
             }
+            if (run->opts->tolerate_unreadable && !wb_utf8_valid(child.data, child.len - 1)) {
+                tree_note(tree, child.data, "the name is not valid UTF-8; left out");
+                continue;
+            }
             if ((rc = check_name(child.data, child.len - 1)) < 0)
                 break;
             if (S_ISREG(st.st_mode)) {
-                entry = tree_add(tree, child.data, child.len - 1, WB_TREE_FILE, st.st_mode);
+                entry = tree_add_owned(tree, child.data, child.len - 1, WB_TREE_FILE, st.st_mode,
+                                       st.st_uid, st.st_gid);
                 if (!entry) {
                     rc = wb_error_set(WB_ENOMEM, "out of memory");
                     break;
@@ -545,15 +822,25 @@ static int walk_directory(run_state *run)
                 if (queue_push(run, entry) < 0)
                     break;
             } else if (S_ISDIR(st.st_mode)) {
-                entry = tree_add(tree, child.data, child.len - 1, WB_TREE_DIRECTORY, st.st_mode);
+                entry = tree_add_owned(tree, child.data, child.len - 1, WB_TREE_DIRECTORY,
+                                       st.st_mode, st.st_uid, st.st_gid);
                 if (!entry) {
                     rc = wb_error_set(WB_ENOMEM, "out of memory");
                     break;
                 }
                 if (item.depth + 1 > MAX_DEPTH) {
+                    if (run->opts->tolerate_unreadable) {
+                        tree_note(tree, child.data,
+                                  "nested more than %d directories deep; not entered", MAX_DEPTH);
+                        continue;
+                    }
                     rc = wb_error_set(WB_ELIMIT, "%s: nested more than %d directories deep",
                                       child.data, MAX_DEPTH);
                     break;
+                }
+                if (run->opts->one_file_system && st.st_dev != run->root_dev) {
+                    tree_note(tree, child.data, "another file system, not entered");
+                    continue;
                 }
                 if (nstack == cap) {
                     dir_item *grown = wb_reallocarray(stack, cap * 2, sizeof(*stack));
@@ -564,27 +851,42 @@ static int walk_directory(run_state *run)
                     stack = grown;
                     cap *= 2;
                 }
-                stack[nstack++] = (dir_item){(char *)entry->path, entry, item.depth + 1};
+                stack[nstack++] = (dir_item){(char *)entry->path, entry, item.depth + 1, st.st_dev,
+                                             st.st_dev != item.dev};
             } else if (S_ISLNK(st.st_mode)) {
                 char target[MAX_LINK_SIZE + 1];
                 ssize_t n = readlinkat(dirfd(dir), de->d_name, target, sizeof(target));
+                if (n < 0 && run->opts->tolerate_unreadable) {
+                    tree_note(tree, child.data, "%s; left out", strerror(errno));
+                    continue;
+                }
                 if (n < 0 || n > MAX_LINK_SIZE) {
                     rc = n < 0 ? wb_error_set(WB_EIO, "%s: %s", child.data, strerror(errno))
                                : wb_error_set(WB_ELIMIT, "%s: symbolic link target too long",
                                               child.data);
                     break;
                 }
+                if (run->opts->tolerate_unreadable && !wb_utf8_valid(target, (size_t)n)) {
+                    tree_note(tree, child.data, "the link target is not valid UTF-8; left out");
+                    continue;
+                }
                 if ((rc = check_name(target, (size_t)n)) < 0) {
                     wb_error_prefix(rc, "%s: link target: ", child.data);
                     break;
                 }
-                entry = tree_add(tree, child.data, child.len - 1, WB_TREE_SYMLINK, 0777);
+                entry = tree_add_owned(tree, child.data, child.len - 1, WB_TREE_SYMLINK, 0777,
+                                       st.st_uid, st.st_gid);
                 if (entry)
                     entry->target = arena_strndup(tree, target, (size_t)n);
                 if (!entry || !entry->target) {
                     rc = wb_error_set(WB_ENOMEM, "out of memory");
                     break;
                 }
+            } else if (run->opts->tolerate_unreadable) {
+                tree_note(tree, child.data, "a %s; left out",
+                          S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "device file"
+                          : S_ISFIFO(st.st_mode)                     ? "FIFO"
+                                                                     : "socket");
             } else {
                 char *shown = wb_escape_display(child.data);
                 rc = wb_error_set(WB_EUNSUPPORTED,
@@ -598,9 +900,13 @@ static int walk_directory(run_state *run)
                 break;
             }
         }
-        if (rc == 0 && errno != 0 && !de)
-            rc = wb_error_set(WB_EIO, "%s: reading the directory: %s",
-                              item.path[0] ? item.path : ".", strerror(errno));
+        if (rc == 0 && errno != 0 && !de) {
+            if (run->opts->tolerate_unreadable)
+                tree_note(tree, item.path, "reading the directory: %s", strerror(errno));
+            else
+                rc = wb_error_set(WB_EIO, "%s: reading the directory: %s",
+                                  item.path[0] ? item.path : ".", strerror(errno));
+        }
         closedir(dir);
         if (rc < 0)
             goto out;
@@ -622,7 +928,8 @@ static unsigned thread_count(const wb_tree_options *opts)
     return cores > MAX_THREADS ? MAX_THREADS : (unsigned)cores;
 }
 
-static int hash_directory(wb_tree *tree, int root_fd, const wb_tree_options *opts)
+static int hash_directory(wb_tree *tree, int root_fd, const wb_tree_options *opts,
+                          const wb_tree_hook *hook, void *hook_payload)
 {
     pthread_t workers[MAX_THREADS], progress;
     unsigned nworkers = thread_count(opts), started = 0, i;
@@ -636,6 +943,13 @@ static int hash_directory(wb_tree *tree, int root_fd, const wb_tree_options *opt
     run->tree = tree;
     run->opts = opts;
     run->root_fd = root_fd;
+    run->hook = hook;
+    run->hook_payload = hook_payload;
+    {
+        struct stat st;
+        if (fstat(root_fd, &st) == 0)
+            run->root_dev = st.st_dev;
+    }
     pthread_mutex_init(&run->lock, NULL);
     pthread_cond_init(&run->not_empty, NULL);
     pthread_cond_init(&run->not_full, NULL);
@@ -687,6 +1001,7 @@ static int tree_new(wb_tree **out, wb_tree_source source)
     if (!*out)
         return wb_error_set(WB_ENOMEM, "out of memory");
     (*out)->source = source;
+    pthread_mutex_init(&(*out)->notes_lock, NULL);
     return 0;
 }
 
@@ -806,10 +1121,44 @@ static int index_put(file_index *index, wb_tree_entry *entry)
     return 0;
 }
 
+/* A member's bytes kept for a hook, up to `max`: past it, `overflow` is
+ * set and the bytes are only hashed. */
+typedef struct {
+    unsigned char *data;
+    size_t len, cap, max;
+    bool active, overflow;
+} member_buffer;
+
+static int member_keep(member_buffer *mb, const void *bytes, size_t n)
+{
+    size_t need;
+    if (!mb || !mb->active || mb->overflow || n == 0)
+        return 0;
+    if (wb_add_overflows(mb->len, n, &need) || need > mb->max) {
+        mb->overflow = true;
+        return 0;
+    }
+    if (need > mb->cap) {
+        size_t cap = mb->cap ? mb->cap : HASH_BUF_SIZE;
+        unsigned char *grown;
+        while (cap < need)
+            cap = cap > mb->max / 2 ? mb->max : cap * 2;
+        grown = wb_reallocarray(mb->data, cap, 1);
+        if (!grown)
+            return wb_error_set(WB_ENOMEM, "out of memory");
+        mb->data = grown;
+        mb->cap = cap;
+    }
+    memcpy(mb->data + mb->len, bytes, n);
+    mb->len = need;
+    return 0;
+}
+
 /* Hash one regular member's data; holes of sparse members are zeros, as
- * they read on disk, and the file runs to its recorded size. */
+ * they read on disk, and the file runs to its recorded size. With `mb`,
+ * the bytes are also kept there (up to its bound). */
 static int hash_member_data(wb_tree_entry *entry, struct archive *ar, struct archive_entry *ae,
-                            wb_digest_ctx *ctx, const char *path)
+                            wb_digest_ctx *ctx, const char *path, member_buffer *mb)
 {
     static const unsigned char zeros[65536];
     const void *block;
@@ -826,20 +1175,20 @@ static int hash_member_data(wb_tree_entry *entry, struct archive *ar, struct arc
         while (pos < (uint64_t)offset) {
             size_t n = (uint64_t)offset - pos > sizeof(zeros) ? sizeof(zeros)
                                                               : (size_t)((uint64_t)offset - pos);
-            if (wb_digest_update(ctx, zeros, n) < 0)
-                return WB_ECRYPTO;
+            if (wb_digest_update(ctx, zeros, n) < 0 || member_keep(mb, zeros, n) < 0)
+                return wb_error_last_code();
             pos += n;
         }
-        if (wb_digest_update(ctx, block, size) < 0)
-            return WB_ECRYPTO;
+        if (wb_digest_update(ctx, block, size) < 0 || member_keep(mb, block, size) < 0)
+            return wb_error_last_code();
         pos += size;
     }
     if (r != ARCHIVE_EOF)
         return wb_error_set(WB_EFORMAT, "%s: %s: %s", path, entry->path, archive_error_string(ar));
     while (pos < declared) {
         size_t n = declared - pos > sizeof(zeros) ? sizeof(zeros) : (size_t)(declared - pos);
-        if (wb_digest_update(ctx, zeros, n) < 0)
-            return WB_ECRYPTO;
+        if (wb_digest_update(ctx, zeros, n) < 0 || member_keep(mb, zeros, n) < 0)
+            return wb_error_last_code();
         pos += n;
     }
     entry->size = pos;
@@ -892,8 +1241,195 @@ static int check_gzip(int fd, const char *path)
     return rc;
 }
 
-static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *opts)
+/* Scanning archive members in parallel. Decompression is sequential, but
+ * what a hook does with a member (a YARA scan costs several times its
+ * hashing) need not be: the reading thread hands each kept member, buffer
+ * and all, to a pool of threads (one per core, each with its own hook
+ * worker) and takes a free buffer for the next one. Buffers circulate:
+ * there are at most one per pool thread plus one, each at most the hook's
+ * bound, so memory stays bounded whatever the archive holds. */
+#define MEMBER_QUEUE 64
+
+typedef struct {
+    wb_tree_entry *entry;
+    unsigned char *data; /* NULL: over the bound, not kept */
+    size_t len, cap;
+} member_job;
+
+typedef struct {
+    const wb_tree_hook *hook;
+    void *payload;
+    pthread_mutex_t lock;
+    pthread_cond_t work, space;
+    member_job jobs[MEMBER_QUEUE];
+    size_t head, queued;
+    unsigned char *free_data[MAX_THREADS + 1];
+    size_t free_cap[MAX_THREADS + 1];
+    size_t nfree, buffers, max_buffers;
+    bool closed;
+    int error;
+    char message[1024];
+    pthread_t threads[MAX_THREADS];
+    unsigned nthreads;
+} member_pool;
+
+static void pool_fail(member_pool *pool, int code)
 {
+    /* under pool->lock */
+    if (pool->error == 0) {
+        pool->error = code < 0 ? code : WB_EINTERNAL;
+        snprintf(pool->message, sizeof(pool->message), "%s", wb_error_last());
+    }
+    pthread_cond_broadcast(&pool->space);
+    pthread_cond_broadcast(&pool->work);
+}
+
+static void *pool_worker(void *arg)
+{
+    member_pool *pool = arg;
+    void *worker = NULL;
+    int rc = pool->hook->worker_new(&worker, pool->payload);
+
+    pthread_mutex_lock(&pool->lock);
+    if (rc < 0) {
+        pool_fail(pool, rc);
+        pthread_mutex_unlock(&pool->lock);
+        return NULL;
+    }
+    for (;;) {
+        member_job job;
+        while (pool->queued == 0 && !pool->closed && pool->error == 0)
+            pthread_cond_wait(&pool->work, &pool->lock);
+        if (pool->queued == 0 || pool->error != 0)
+            break;
+        job = pool->jobs[pool->head];
+        pool->head = (pool->head + 1) % MEMBER_QUEUE;
+        pool->queued--;
+        pthread_cond_signal(&pool->space);
+        pthread_mutex_unlock(&pool->lock);
+        rc = pool->hook->on_file(worker, job.entry,
+                                 job.data  ? job.data
+                                 : job.cap ? (const void *)"" /* kept, empty */
+                                           : NULL,            /* over the bound */
+                                 job.len, -1, pool->payload);
+        pthread_mutex_lock(&pool->lock);
+        if (job.cap) {
+            pool->free_data[pool->nfree] = job.data;
+            pool->free_cap[pool->nfree] = job.cap;
+            pool->nfree++;
+            pthread_cond_signal(&pool->space);
+        }
+        if (rc < 0) {
+            pool_fail(pool, rc);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    pool->hook->worker_free(worker, pool->payload);
+    return NULL;
+}
+
+/* Start `threads` workers; 0 when none could start (the caller then
+ * calls the hook itself). */
+static unsigned pool_start(member_pool *pool, const wb_tree_hook *hook, void *payload,
+                           unsigned threads)
+{
+    unsigned i;
+    memset(pool, 0, sizeof(*pool));
+    pool->hook = hook;
+    pool->payload = payload;
+    pool->buffers = 1; /* tokens made so far: the reader's */
+    pool->max_buffers = threads + 1;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->work, NULL);
+    pthread_cond_init(&pool->space, NULL);
+    for (i = 0; i < threads; i++) {
+        if (pthread_create(&pool->threads[i], NULL, pool_worker, pool) != 0)
+            break;
+        pool->nthreads++;
+    }
+    return pool->nthreads;
+}
+
+/* Hand a member over. A kept member's buffer goes with it and *mb gets a
+ * free one (or a new, empty one while fewer than max_buffers exist; it
+ * grows on first use). Buffers are tokens: an empty kept member passes
+ * its (unallocated) token along all the same. <0: a worker failed. */
+static int pool_submit(member_pool *pool, wb_tree_entry *entry, member_buffer *mb)
+{
+    member_job job = {entry, NULL, 0, 0};
+    int rc = 0;
+
+    pthread_mutex_lock(&pool->lock);
+    while (pool->queued == MEMBER_QUEUE && pool->error == 0)
+        pthread_cond_wait(&pool->space, &pool->lock);
+    if (!mb->overflow) {
+        job.data = mb->data;
+        job.len = mb->len;
+        job.cap = mb->cap ? mb->cap : 1; /* non-zero: carries a token */
+        mb->data = NULL;
+        mb->cap = 0;
+    }
+    if (pool->error == 0) {
+        pool->jobs[(pool->head + pool->queued) % MEMBER_QUEUE] = job;
+        pool->queued++;
+        pthread_cond_signal(&pool->work);
+    } else {
+        wb_free(job.data);
+    }
+    if (job.cap && pool->error == 0) {
+        /* the reader gave its token away: take another */
+        while (pool->nfree == 0 && pool->buffers >= pool->max_buffers && pool->error == 0)
+            pthread_cond_wait(&pool->space, &pool->lock);
+        if (pool->nfree > 0) {
+            pool->nfree--;
+            mb->data = pool->free_data[pool->nfree];
+            mb->cap = mb->data ? pool->free_cap[pool->nfree] : 0;
+        } else if (pool->error == 0) {
+            pool->buffers++;
+        }
+    }
+    if (pool->error != 0)
+        rc = wb_error_set(pool->error, "%s", pool->message);
+    pthread_mutex_unlock(&pool->lock);
+    return rc;
+}
+
+/* Wait for the workers; returns the first error, if any. */
+static int pool_finish(member_pool *pool)
+{
+    unsigned i;
+    int rc = 0;
+    pthread_mutex_lock(&pool->lock);
+    pool->closed = true;
+    pthread_cond_broadcast(&pool->work);
+    pthread_mutex_unlock(&pool->lock);
+    for (i = 0; i < pool->nthreads; i++)
+        pthread_join(pool->threads[i], NULL);
+    /* jobs left after a failure still own their buffers */
+    while (pool->queued > 0) {
+        wb_free(pool->jobs[pool->head].data);
+        pool->head = (pool->head + 1) % MEMBER_QUEUE;
+        pool->queued--;
+    }
+    for (i = 0; i < pool->nfree; i++)
+        wb_free(pool->free_data[i]);
+    if (pool->error != 0)
+        rc = wb_error_set(pool->error, "%s", pool->message);
+    pthread_cond_destroy(&pool->space);
+    pthread_cond_destroy(&pool->work);
+    pthread_mutex_destroy(&pool->lock);
+    return rc;
+}
+
+static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *opts,
+                        const wb_tree_hook *hook, void *hook_payload)
+{
+    member_buffer kept = {0};
+    void *hook_worker = NULL;
+    bool hook_started = false;
+    member_pool pool;
+    bool pooled = false;
     struct archive *ar = archive_read_new();
     struct archive_entry *ae;
     wb_digest_ctx *ctx = NULL;
@@ -938,12 +1474,26 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
     }
     if ((rc = wb_digest_new(&ctx, WB_DIGEST_SHA256)) < 0)
         goto out;
+    if (hook) {
+        kept.max = hook->max_buffer;
+        if (thread_count(opts) > 1) {
+            pooled = pool_start(&pool, hook, hook_payload, thread_count(opts)) > 0;
+            if (!pooled)
+                (void)pool_finish(&pool); /* no thread started: do it here */
+        }
+        if (!pooled) {
+            if ((rc = hook->worker_new(&hook_worker, hook_payload)) < 0)
+                goto out;
+            hook_started = true;
+        }
+    }
 
     while ((r = archive_read_next_header(ar, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         const char *member = archive_entry_pathname_utf8(ae);
         const char *hardlink = archive_entry_hardlink_utf8(ae);
         mode_t type = archive_entry_filetype(ae);
         uint32_t mode = (uint32_t)archive_entry_perm(ae);
+        uint64_t ae_uid = (uint64_t)archive_entry_uid(ae), ae_gid = (uint64_t)archive_entry_gid(ae);
         wb_tree_entry *entry;
         bool skip;
         wb_tree *dest;
@@ -965,7 +1515,7 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
          * on the side: a hard link elsewhere may name one */
         skip = excluded_with_parents(opts, name.data);
         if (!skip && opts->record_foreign && !wb_utf8_valid(name.data, name.len)) {
-            if (!tree_add(tree, name.data, name.len, WB_TREE_OTHER, mode))
+            if (!tree_add_owned(tree, name.data, name.len, WB_TREE_OTHER, mode, ae_uid, ae_gid))
                 goto nomem;
             continue;
         }
@@ -986,7 +1536,7 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
                                   path, name.data, link.data);
                 goto out;
             }
-            entry = tree_add(dest, name.data, name.len, WB_TREE_FILE, mode);
+            entry = tree_add_owned(dest, name.data, name.len, WB_TREE_FILE, mode, ae_uid, ae_gid);
             if (!entry)
                 goto nomem;
             memcpy(entry->sha256, target->sha256, sizeof(entry->sha256));
@@ -997,11 +1547,24 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
         }
         switch (type) {
         case AE_IFREG:
-            entry = tree_add(dest, name.data, name.len, WB_TREE_FILE, mode);
+            entry = tree_add_owned(dest, name.data, name.len, WB_TREE_FILE, mode, ae_uid, ae_gid);
             if (!entry)
                 goto nomem;
-            if ((rc = hash_member_data(entry, ar, ae, ctx, path)) < 0 ||
+            /* excluded members (the shadow tree) are hashed, never shown */
+            kept.active = hook && dest == tree;
+            kept.len = 0;
+            kept.overflow = false;
+            if ((rc = hash_member_data(entry, ar, ae, ctx, path, &kept)) < 0 ||
                 (rc = index_put(&files, entry)) < 0)
+                goto out;
+            if (kept.active && pooled && (rc = pool_submit(&pool, entry, &kept)) < 0)
+                goto out;
+            if (kept.active && !pooled &&
+                (rc = hook->on_file(hook_worker, entry,
+                                    kept.overflow ? NULL
+                                    : kept.data   ? kept.data
+                                                  : (const void *)"",
+                                    kept.overflow ? 0 : kept.len, -1, hook_payload)) < 0)
                 goto out;
             progress.files_done++;
             progress.bytes_done += entry->size;
@@ -1011,7 +1574,7 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
                 opts->progress(&progress, opts->payload);
             break;
         case AE_IFDIR:
-            if (!tree_add(tree, name.data, name.len, WB_TREE_DIRECTORY, mode))
+            if (!tree_add_owned(tree, name.data, name.len, WB_TREE_DIRECTORY, mode, ae_uid, ae_gid))
                 goto nomem;
             break;
         case AE_IFLNK: {
@@ -1027,15 +1590,20 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
                 wb_error_prefix(rc, "%s: %s: link target: ", path, name.data);
                 goto out;
             }
-            entry = tree_add(tree, name.data, name.len, WB_TREE_SYMLINK, 0777);
+            entry =
+                tree_add_owned(tree, name.data, name.len, WB_TREE_SYMLINK, 0777, ae_uid, ae_gid);
             if (!entry || !(entry->target = arena_strndup(tree, target, strlen(target))))
                 goto nomem;
             break;
         }
         default:
             if (opts->record_foreign) {
-                if (!tree_add(tree, name.data, name.len, WB_TREE_OTHER, mode))
+                if (!tree_add_owned(tree, name.data, name.len, WB_TREE_OTHER, mode, ae_uid, ae_gid))
                     goto nomem;
+                break;
+            }
+            if (opts->tolerate_unreadable) {
+                tree_note(tree, name.data, "a device, FIFO or socket in the archive; left out");
                 break;
             }
             rc = wb_error_set(WB_EUNSUPPORTED,
@@ -1059,6 +1627,14 @@ out:
     progress.walk_done = true;
     if (rc == 0 && opts->progress)
         opts->progress(&progress, opts->payload);
+    if (hook_started)
+        hook->worker_free(hook_worker, hook_payload);
+    if (pooled) {
+        int pool_rc = pool_finish(&pool);
+        if (rc == 0)
+            rc = pool_rc;
+    }
+    wb_free(kept.data);
     wb_free(files.slots);
     wb_tree_free(shadow);
     wb_digest_free(ctx);
@@ -1094,29 +1670,58 @@ static bool archive_name(const char *path)
     return false;
 }
 
-static int hash_one_file(wb_tree *tree, int fd, const char *path)
+static int hash_one_file(wb_tree *tree, int fd, const char *path, const wb_tree_hook *hook,
+                         void *hook_payload)
 {
     const char *base = strrchr(path, '/');
     wb_tree_entry *entry;
     struct stat st;
     uint64_t bytes = 0;
-    int rc;
+    unsigned char *buf = NULL;
+    size_t cap = 0, len = 0;
+    void *hook_worker = NULL;
+    int rc, whole = 0;
 
     base = base ? base + 1 : path;
     if (fstat(fd, &st) < 0)
         return wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
     if ((rc = check_name(base, strlen(base))) < 0)
         return rc;
-    entry = tree_add(tree, base, strlen(base), WB_TREE_FILE, st.st_mode);
+    entry =
+        tree_add_owned(tree, base, strlen(base), WB_TREE_FILE, st.st_mode, st.st_uid, st.st_gid);
     if (!entry)
         return wb_error_set(WB_ENOMEM, "out of memory");
-    rc = wb_digest_fd(entry->sha256, &bytes, WB_DIGEST_SHA256, fd, path);
+    if (!hook) {
+        rc = wb_digest_fd(entry->sha256, &bytes, WB_DIGEST_SHA256, fd, path);
+        entry->size = bytes;
+        return rc;
+    }
+    whole = read_whole(fd, (uint64_t)st.st_size, hook->max_buffer, &buf, &cap, &len);
+    if (whole < 0) {
+        rc = wb_error_set(errno == ENOMEM ? WB_ENOMEM : WB_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (whole > 0) {
+        rc = wb_digest_buffer(entry->sha256, WB_DIGEST_SHA256, buf, len);
+        bytes = len;
+    } else if (lseek(fd, 0, SEEK_SET) != 0) {
+        rc = wb_error_set(WB_EIO, "%s: %s", path, strerror(errno));
+    } else {
+        rc = wb_digest_fd(entry->sha256, &bytes, WB_DIGEST_SHA256, fd, path);
+    }
     entry->size = bytes;
+    if (rc < 0 || (rc = hook->worker_new(&hook_worker, hook_payload)) < 0)
+        goto out;
+    rc = hook->on_file(hook_worker, entry, whole > 0 ? buf : NULL, whole > 0 ? len : 0, fd,
+                       hook_payload);
+    hook->worker_free(hook_worker, hook_payload);
+out:
+    wb_free(buf);
     return rc;
 }
 
 static int tree_hash(wb_tree **out, const char *path, const wb_tree_options *opts,
-                     bool force_archive)
+                     bool force_archive, const wb_tree_hook *hook, void *hook_payload)
 {
     static const wb_tree_options defaults = {0};
     wb_tree *tree = NULL;
@@ -1138,13 +1743,13 @@ static int tree_hash(wb_tree **out, const char *path, const wb_tree_options *opt
     }
     if (S_ISDIR(st.st_mode)) {
         if ((rc = tree_new(&tree, WB_TREE_SOURCE_DIRECTORY)) == 0)
-            rc = hash_directory(tree, fd, opts);
+            rc = hash_directory(tree, fd, opts, hook, hook_payload);
     } else if (S_ISREG(st.st_mode) && (force_archive || archive_name(path))) {
         if ((rc = tree_new(&tree, WB_TREE_SOURCE_ARCHIVE)) == 0)
-            rc = hash_archive(tree, path, opts);
+            rc = hash_archive(tree, path, opts, hook, hook_payload);
     } else if (S_ISREG(st.st_mode)) {
         if ((rc = tree_new(&tree, WB_TREE_SOURCE_FILE)) == 0)
-            rc = hash_one_file(tree, fd, path);
+            rc = hash_one_file(tree, fd, path, hook, hook_payload);
     } else {
         rc = wb_error_set(WB_EUNSUPPORTED, "%s: not a directory, a file or an archive", path);
     }
@@ -1165,10 +1770,18 @@ out:
 
 int wb_tree_hash(wb_tree **out, const char *path, const wb_tree_options *opts)
 {
-    return tree_hash(out, path, opts, false);
+    return tree_hash(out, path, opts, false, NULL, NULL);
 }
 
 int wb_tree_hash_archive(wb_tree **out, const char *path, const wb_tree_options *opts)
 {
-    return tree_hash(out, path, opts, true);
+    return tree_hash(out, path, opts, true, NULL, NULL);
+}
+
+int wb_tree_hash_hooked(wb_tree **out, const char *path, const wb_tree_options *opts,
+                        const wb_tree_hook *hook, void *payload)
+{
+    if (!hook || !hook->worker_new || !hook->worker_free || !hook->on_file)
+        return wb_error_set(WB_EINVAL, "tree: invalid hook");
+    return tree_hash(out, path, opts, false, hook, payload);
 }

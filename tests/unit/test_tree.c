@@ -474,6 +474,50 @@ static void test_fifo_refused(void **state)
     check_refused(wb_tree_hash, join(dir, "sub/pipe"), NULL, WB_EUNSUPPORTED, NULL);
 }
 
+/* tolerate_unreadable: what a delivery cannot hold is left out with a
+ * note (sorted, names escaped) instead of failing the walk; the default
+ * walk stays strict (test_fifo_refused). Archives too. */
+static void test_tolerate_unreadable(void **state)
+{
+    const char *dir = new_dir("tolerate");
+    static const member chr[] = {FILE_M("ok", 0644, "ok"),
+                                 {"dev/null", AE_IFCHR, 0666, NULL, 0, NULL, NULL}};
+    const char *archive = join(base_dir, "tolerate.tar");
+    wb_tree_options opts = {.tolerate_unreadable = true};
+    wb_tree *tree;
+    (void)state;
+
+    put_text(dir, "file", "x", 0644);
+    put_dir(dir, "sub", 0755);
+    assert_int_equal(mkfifo(join(dir, "sub/pipe"), 0644), 0);
+    assert_int_equal(mkfifo(join(dir, "a\nfifo"), 0644), 0);
+    tree = hash_ok(dir, &opts);
+    check_text(tree, "file", "x", 0644);
+    assert_null(wb_tree_find(tree, "sub/pipe"));
+    assert_int_equal(wb_tree_note_count(tree), 2);
+    assert_string_equal(wb_tree_note_at(tree, 0), "a\\nfifo: a FIFO; left out");
+    assert_string_equal(wb_tree_note_at(tree, 1), "sub/pipe: a FIFO; left out");
+    assert_null(wb_tree_note_at(tree, 2));
+    assert_int_equal(wb_tree_notes_dropped(tree), 0);
+    wb_tree_free(tree);
+
+    /* without the option: no notes, and the same tree refused */
+    tree = hash_ok(join(dir, "file"), NULL);
+    assert_int_equal(wb_tree_note_count(tree), 0);
+    wb_tree_free(tree);
+    check_refused(wb_tree_hash, dir, NULL, WB_EUNSUPPORTED, "FIFO");
+
+    write_archive(archive, FMT_PAX, FILTER_NONE, chr, NMEMBERS(chr));
+    tree = NULL;
+    assert_int_equal(wb_tree_hash(&tree, archive, &opts), 0);
+    check_text(tree, "ok", "ok", 0644);
+    assert_null(wb_tree_find(tree, "dev/null"));
+    assert_int_equal(wb_tree_note_count(tree), 1);
+    assert_non_null(strstr(wb_tree_note_at(tree, 0), "dev/null: a device, FIFO or socket"));
+    wb_tree_free(tree);
+    assert_int_equal(wb_tree_note_count(NULL), 0);
+}
+
 static void test_invalid_utf8_name_refused(void **state)
 {
     const char *dir = new_dir("utf8");
@@ -611,6 +655,79 @@ static void test_modes(void **state)
     check_text(tree, "owner-only", "n", 0400);
     check_dir(tree, "sticky", 01777, true);
     check_dir(tree, "closed", 0700, true);
+    wb_tree_free(tree);
+}
+
+/* Owners: lstat's numbers for a directory walk (chown needs root; as
+ * another user only the caller's own ids are checked) and for one file;
+ * the recorded numbers for archive members, a hard link keeping its own. */
+static void test_owners(void **state)
+{
+    const char *dir = new_dir("owners");
+    const char *path = join(base_dir, "owners.tar");
+    bool root = geteuid() == 0;
+    uint32_t uid = root ? 1234 : (uint32_t)geteuid(), gid = root ? 5678 : (uint32_t)getegid();
+    static const struct {
+        const char *name;
+        const char *hardlink;
+        unsigned uid, gid;
+    } members[] = {{"f", NULL, 101, 202}, {"h", "f", 303, 404}};
+    struct archive *ar;
+    wb_tree *tree;
+    size_t i;
+    (void)state;
+
+    put_text(dir, "file", "x", 0644);
+    put_dir(dir, "sub", 0755);
+    put_link(dir, "link", "file");
+    if (root) {
+        assert_int_equal(lchown(join(dir, "file"), uid, gid), 0);
+        assert_int_equal(lchown(join(dir, "sub"), uid + 1, gid + 1), 0);
+        assert_int_equal(lchown(join(dir, "link"), uid + 2, gid + 2), 0);
+    }
+    tree = hash_ok(dir, NULL);
+    assert_int_equal(find_ok(tree, "file")->uid, uid);
+    assert_int_equal(find_ok(tree, "file")->gid, gid);
+    assert_int_equal(find_ok(tree, "sub")->uid, root ? uid + 1 : uid);
+    assert_int_equal(find_ok(tree, "sub")->gid, root ? gid + 1 : gid);
+    assert_int_equal(find_ok(tree, "link")->uid, root ? uid + 2 : uid);
+    assert_int_equal(find_ok(tree, "link")->gid, root ? gid + 2 : gid);
+    wb_tree_free(tree);
+
+    tree = hash_ok(join(dir, "file"), NULL);
+    assert_int_equal(find_ok(tree, "file")->uid, uid);
+    assert_int_equal(find_ok(tree, "file")->gid, gid);
+    wb_tree_free(tree);
+
+    ar = archive_write_new();
+    assert_non_null(ar);
+    assert_int_equal(archive_write_set_format_pax_restricted(ar), ARCHIVE_OK);
+    assert_int_equal(archive_write_open_filename(ar, path), ARCHIVE_OK);
+    for (i = 0; i < NMEMBERS(members); i++) {
+        struct archive_entry *ae = archive_entry_new();
+        assert_non_null(ae);
+        archive_entry_set_pathname(ae, members[i].name);
+        archive_entry_set_filetype(ae, AE_IFREG);
+        archive_entry_set_perm(ae, 0644);
+        archive_entry_set_uid(ae, members[i].uid);
+        archive_entry_set_gid(ae, members[i].gid);
+        if (members[i].hardlink)
+            archive_entry_set_hardlink(ae, members[i].hardlink);
+        archive_entry_set_size(ae, members[i].hardlink ? 0 : 3);
+        assert_int_equal(archive_write_header(ar, ae), ARCHIVE_OK);
+        if (!members[i].hardlink)
+            assert_int_equal(archive_write_data(ar, "abc", 3), 3);
+        archive_entry_free(ae);
+    }
+    assert_int_equal(archive_write_close(ar), ARCHIVE_OK);
+    assert_int_equal(archive_write_free(ar), ARCHIVE_OK);
+    tree = hash_archive_ok(path, NULL);
+    for (i = 0; i < NMEMBERS(members); i++) {
+        const wb_tree_entry *e = find_ok(tree, members[i].name);
+        assert_int_equal(e->uid, members[i].uid);
+        assert_int_equal(e->gid, members[i].gid);
+        assert_int_equal(e->size, 3);
+    }
     wb_tree_free(tree);
 }
 
@@ -1245,10 +1362,12 @@ int main(void)
         cmocka_unit_test(test_empty_directories),
         cmocka_unit_test(test_symlinks_not_followed),
         cmocka_unit_test(test_fifo_refused),
+        cmocka_unit_test(test_tolerate_unreadable),
         cmocka_unit_test(test_invalid_utf8_name_refused),
         cmocka_unit_test(test_excludes),
         cmocka_unit_test(test_thread_counts_agree),
         cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_owners),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_single_file),
         cmocka_unit_test(test_archives_match_directory),
