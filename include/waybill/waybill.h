@@ -27,6 +27,7 @@
 #include "malware.h"
 #include "content.h"
 #include "review.h"
+#include "baseline.h"
 
 WB_BEGIN_DECLS
 
