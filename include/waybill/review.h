@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include "common.h"
+#include "dsse.h"
 #include "tree.h"
 
 WB_BEGIN_DECLS
@@ -58,14 +59,14 @@ WB_EXTERN const char *wb_finding_kind_name(wb_finding_kind kind);
 typedef struct {
     wb_finding_kind kind;
     wb_severity severity;
-    const char *rule_id;     /* SARIF ruleId: the OSV id, the secret or
-                                baseline rule's id, "yara/NAMESPACE/RULE",
-                                "bad-digest" */
-    const char *message;     /* one line for people */
-    const char *path;        /* relative path in the delivery */
-    size_t line, column;     /* 1-based; 0: unknown */
-    const char *component;   /* vulnerabilities: the component's purl */
-    const char *fixed;       /* vulnerabilities: the first fixed version */
+    const char *rule_id;        /* SARIF ruleId: the OSV id, the secret or
+                                   baseline rule's id, "yara/NAMESPACE/RULE",
+                                   "bad-digest" */
+    const char *message;        /* one line for people */
+    const char *path;           /* relative path in the delivery */
+    size_t line, column;        /* 1-based; 0: unknown */
+    const char *component;      /* vulnerabilities: the component's purl */
+    const char *fixed;          /* vulnerabilities: the first fixed version */
     const char *const *aliases; /* vulnerabilities: CVE ids and others */
     size_t n_aliases;
 } wb_finding;
@@ -106,6 +107,11 @@ WB_EXTERN size_t wb_review_count_of(const wb_review *review, wb_finding_kind kin
 WB_EXTERN size_t wb_review_note_count(const wb_review *review);
 WB_EXTERN const char *wb_review_note_at(const wb_review *review, size_t i);
 
+/* A finding as JSON (`waybill review --json`): kind, severity, ruleId,
+ * message, path, line, column, and for vulnerabilities component, fixed
+ * and aliases, each where known. NULL on allocation failure. */
+WB_EXTERN json_t *wb_finding_json(const wb_finding *f);
+
 /* --- the redline --- */
 
 /* A redline: for each kind, the lowest severity that crosses it, or none
@@ -129,10 +135,10 @@ WB_EXTERN size_t wb_redline_crossed(const wb_redline *redline, const wb_review *
 /* --- documents --- */
 
 typedef struct {
-    const char *tool_version;  /* waybill's version */
-    const char *root_uri;      /* the delivery's location as a file: URI
-                                  ending in '/', for originalUriBaseIds;
-                                  NULL: left out */
+    const char *tool_version; /* waybill's version */
+    const char *root_uri;     /* the delivery's location as a file: URI
+                                 ending in '/', for originalUriBaseIds;
+                                 NULL: left out */
 } wb_sarif_options;
 
 /* The review as a SARIF 2.1.0 log (one run; results in the sorted order;
@@ -143,11 +149,11 @@ WB_EXTERN int wb_review_write_sarif(char **out, size_t *out_len, const wb_review
 #define WB_REVIEW_PREDICATE_TYPE "https://waybill.dev/review/v0.1"
 
 typedef struct {
-    int64_t reviewed;               /* seconds since the epoch */
+    int64_t reviewed; /* seconds since the epoch */
     const wb_redline *redline;
     const unsigned char *sbom_sha256; /* the SBOM's content digest; NULL: none */
     size_t components;
-    const char *const *keyids;      /* the reviewer's keys */
+    const char *const *keyids; /* the reviewer's keys */
     size_t nkeyids;
     const char *tool_version;
 } wb_review_attestation_info;
@@ -159,6 +165,25 @@ typedef struct {
  * (docs/formats/review.md). Compact JSON; wb_free(). */
 WB_EXTERN int wb_review_statement(char **out, size_t *out_len, const wb_review *review,
                                   const wb_tree *tree, const wb_review_attestation_info *info);
+
+/* Bound on a review attestation read back (its subjects are the files). */
+#define WB_REVIEW_MAX_SIZE ((size_t)768 << 20)
+
+/* Check a review attestation (a DSSE envelope, as wb_review_statement()
+ * made and `waybill review --key --out` signed) before trusting it:
+ *  - a trusted key of `ring` signed it (DSSE, threshold 1);
+ *  - it is an in-toto Statement v1 with WB_REVIEW_PREDICATE_TYPE;
+ *  - its subjects are exactly `subjects` (a Statement's subject list: the
+ *    sealed files) or, when `subjects` is NULL, the regular files of
+ *    `tree`: same names and SHA-256, none missing and none more;
+ *  - the review passed its redline (predicate.redline.result "pass").
+ * `name` names the envelope in messages. 0 when all hold, with
+ * *predicate_out (may be NULL; json_decref()) set to the predicate;
+ * WB_EVERIFY with a message saying which does not hold; WB_EFORMAT when
+ * the attestation is malformed. */
+WB_EXTERN int wb_review_attestation_check(json_t **predicate_out, const wb_envelope *env,
+                                          const wb_keyring *ring, const json_t *subjects,
+                                          const wb_tree *tree, const char *name);
 
 WB_END_DECLS
 

@@ -43,6 +43,10 @@ typedef struct {
      * "links", "productPrefix"}, docs/formats/delivery.md), recorded as
      * predicate.supplyChain; NULL: none */
     const json_t *supply_chain;
+    /* the review attestation the delivery passed (a DSSE envelope's JSON
+     * object, from `waybill review --key --out`), recorded as
+     * predicate.review; NULL: none */
+    const json_t *review;
 } wb_delivery_info;
 
 /* Build the Statement JSON (compact, deterministic for the same inputs) for
@@ -74,6 +78,9 @@ WB_EXTERN const char *wb_delivery_exclude(const wb_delivery *d, size_t i);
 /* predicate.supplyChain (borrowed), or NULL when the waybill has none; its
  * contents are not checked here (wb_layout_verify does that). */
 WB_EXTERN const json_t *wb_delivery_supply_chain(const wb_delivery *d);
+/* predicate.review (borrowed): the carried review attestation's envelope,
+ * or NULL; not checked here (wb_review_attestation_check does that). */
+WB_EXTERN const json_t *wb_delivery_review(const wb_delivery *d);
 /* The statement's "subject" list (borrowed), as parsed and checked. */
 WB_EXTERN const json_t *wb_delivery_subjects(const wb_delivery *d);
 WB_EXTERN size_t wb_delivery_symlink_count(const wb_delivery *d);

@@ -29,6 +29,7 @@ static const char usage[] =
     "                    [--ledger DIR | --server URL --token-file FILE --log-key VKEY]\n"
     "                    [--layout LAYOUT --layout-key PUB ... [--link-dir DIR]\n"
     "                     [--product-prefix DIR]]\n"
+    "                    [--review ATTESTATION [--review-key PUB ...]]\n"
     "                    [--threads N] [--quiet] [--json]\n"
     "\n"
     "Hash every file of PATH (a directory, a single file, or a .tar, .tar.gz, .tgz,\n"
@@ -61,11 +62,63 @@ static const char usage[] =
     "      --link-dir DIR   where the links are (default: .)\n"
     "      --product-prefix DIR  the delivered files are the last step's products\n"
     "                       under DIR/ (default: all of its products)\n"
+    "      --review ATTESTATION  carry this review attestation (waybill review --key\n"
+    "                       --out): it must be signed by a --review-key (default:\n"
+    "                       a sealing key), cover exactly the files sealed, and\n"
+    "                       have passed its redline; nothing is written otherwise\n"
+    "      --review-key PUB the reviewer's public key (repeatable)\n"
     "      --threads N      hashing threads (default: one per core)\n"
     "  -q, --quiet          no progress bar\n"
     "      --json           print a summary as JSON\n"
     "\n"
     "The creation time is now, or SOURCE_DATE_EPOCH when set (reproducible builds).\n";
+
+/* Check the review attestation of --review before carrying it: signed by a
+ * --review-key (or, without any, by one of the sealing keys), over exactly
+ * the files being sealed, and passed its redline. *out gets the envelope's
+ * JSON to carry as predicate.review. */
+static int check_review(json_t **out, const char *review_path, const cli_list *review_keys,
+                        wb_key *const *keys, size_t nkeys, const wb_tree *tree)
+{
+    wb_keyring *ring = NULL;
+    wb_envelope *env = NULL;
+    char *text = NULL;
+    size_t len, i;
+    int rc = 0, status;
+
+    *out = NULL;
+    if (review_keys->count) {
+        if ((status = cli_load_trust(&ring, review_keys, 1, "seal")) != EXIT_OK)
+            return status;
+    } else {
+        if ((rc = wb_keyring_new(&ring)) < 0)
+            return cli_fail(rc);
+        for (i = 0; i < nkeys && rc == 0; i++) {
+            wb_key *pub = NULL;
+            if ((rc = wb_key_public(&pub, keys[i])) == 0)
+                rc = wb_keyring_add(ring, pub);
+        }
+        if (rc < 0) {
+            wb_keyring_free(ring);
+            return cli_fail(rc);
+        }
+    }
+    if ((status = cli_read_file(&text, &len, review_path, WB_REVIEW_MAX_SIZE)) != EXIT_OK) {
+        wb_keyring_free(ring);
+        return status;
+    }
+    if ((rc = wb_envelope_parse(&env, text, len, review_path)) == 0 &&
+        (rc = wb_review_attestation_check(NULL, env, ring, NULL, tree, review_path)) == 0)
+        rc = wb_json_parse(out, text, len, review_path);
+    free(text);
+    wb_envelope_free(env);
+    wb_keyring_free(ring);
+    if (rc < 0) {
+        cli_errorf("%s; nothing was sealed", wb_error_last());
+        return cli_exit_status(rc);
+    }
+    return EXIT_OK;
+}
 
 /* base name of PATH without a trailing slash or an archive suffix */
 static char *default_name(const char *path)
@@ -282,7 +335,9 @@ static int run(int argc, char **argv)
         OPT_LAYOUT,
         OPT_LAYOUT_KEY,
         OPT_LINK_DIR,
-        OPT_PRODUCT_PREFIX
+        OPT_PRODUCT_PREFIX,
+        OPT_REVIEW,
+        OPT_REVIEW_KEY,
     };
     static const struct option options[] = {
         {"key", required_argument, NULL, 'k'},
@@ -301,12 +356,15 @@ static int run(int argc, char **argv)
         {"layout-key", required_argument, NULL, OPT_LAYOUT_KEY},
         {"link-dir", required_argument, NULL, OPT_LINK_DIR},
         {"product-prefix", required_argument, NULL, OPT_PRODUCT_PREFIX},
+        {"review", required_argument, NULL, OPT_REVIEW},
+        {"review-key", required_argument, NULL, OPT_REVIEW_KEY},
         CLI_HTTP_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
-    cli_list key_paths = {0}, excludes = {0}, layout_keys = {0};
+    cli_list key_paths = {0}, excludes = {0}, layout_keys = {0}, review_keys = {0};
     const char *layout_path = NULL, *link_dir = NULL, *product_prefix = NULL;
-    json_t *chain = NULL, *summary = NULL;
+    const char *review_path = NULL;
+    json_t *chain = NULL, *summary = NULL, *review = NULL;
     wb_delivery_info info = {0};
     wb_tree_options opts = {0};
     cli_progress bar;
@@ -378,6 +436,12 @@ static int run(int argc, char **argv)
         case OPT_PRODUCT_PREFIX:
             product_prefix = optarg;
             break;
+        case OPT_REVIEW:
+            review_path = optarg;
+            break;
+        case OPT_REVIEW_KEY:
+            cli_list_add(&review_keys, optarg);
+            break;
         default: {
             int st = cli_http_parse_option(&http, opt, optarg, "seal");
             status = st < 0 ? cli_usage_error("seal", "invalid option") : st;
@@ -418,6 +482,10 @@ static int run(int argc, char **argv)
     }
     if (layout_path && layout_keys.count == 0) {
         status = cli_usage_error("seal", "--layout needs at least one --layout-key PUB");
+        goto out;
+    }
+    if (review_keys.count && !review_path) {
+        status = cli_usage_error("seal", "--review-key goes with --review FILE");
         goto out;
     }
     if (product_prefix) {
@@ -496,7 +564,11 @@ static int run(int argc, char **argv)
     }
     if (chain && (status = check_products(summary, product_prefix, tree, path)) != EXIT_OK)
         goto out;
+    if (review_path && (status = check_review(&review, review_path, &review_keys, keys,
+                                              key_paths.count, tree)) != EXIT_OK)
+        goto out;
     info.supply_chain = chain;
+    info.review = review;
     rc = wb_delivery_statement(&statement, &statement_len, tree, &info);
     if (rc == 0)
         rc = wb_envelope_new(&env, WB_INTOTO_PAYLOAD_TYPE, statement, statement_len);
@@ -519,12 +591,13 @@ static int run(int argc, char **argv)
         for (i = 0; ids && i < key_paths.count; i++)
             json_array_append_new(ids, json_string(keyids[i]));
         status = cli_print_json(json_pack(
-            "{s:s, s:s, s:I, s:I, s:o, s:s?, s:o?, s:o*}", "waybill", out_path, "name", info.name,
-            "files", (json_int_t)wb_tree_file_count(tree), "bytes",
+            "{s:s, s:s, s:I, s:I, s:o, s:s?, s:o?, s:o*, s:s?}", "waybill", out_path, "name",
+            info.name, "files", (json_int_t)wb_tree_file_count(tree), "bytes",
             (json_int_t)wb_tree_total_bytes(tree), "keyids", ids, "bundle", bundle_path, "index",
             bundle_path ? json_integer((json_int_t)index) : NULL, "links",
             chain ? json_integer((json_int_t)json_object_size(json_object_get(chain, "links")))
-                  : NULL));
+                  : NULL,
+            "review", review ? review_path : NULL));
     } else {
         char bytes[32];
         cli_format_bytes(bytes, sizeof(bytes), wb_tree_total_bytes(tree));
@@ -533,6 +606,10 @@ static int run(int argc, char **argv)
                wb_tree_file_count(tree) == 1 ? "" : "s", bytes, out_path);
         for (i = 0; i < key_paths.count; i++)
             printf("signed by: %s\n", keyids[i]);
+        if (review)
+            printf("review: %s verified (it covers every file and passed its redline), "
+                   "carried\n",
+                   review_path);
         if (chain)
             printf("supply chain: %s verified, %zu link%s carried\n", layout_path,
                    json_object_size(json_object_get(chain, "links")),
@@ -556,6 +633,8 @@ out:
     cli_list_free(&key_paths);
     cli_list_free(&excludes);
     cli_list_free(&layout_keys);
+    cli_list_free(&review_keys);
+    json_decref(review);
     json_decref(chain);
     json_decref(summary);
     wb_note_verifier_free(log_key);

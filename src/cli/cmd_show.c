@@ -64,15 +64,17 @@ static int run(int argc, char **argv)
         for (i = 0; keyids && i < wb_envelope_signature_count(env); i++)
             json_array_append_new(keyids, json_string(wb_envelope_signature_keyid(env, i)));
         status = cli_print_json(json_pack(
-            "{s:s, s:b, s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I}", "waybill",
-            argv[optind], "signaturesVerified", 0, "signatureKeyids", keyids, "name",
+            "{s:s, s:b, s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:b, s:b}",
+            "waybill", argv[optind], "signaturesVerified", 0, "signatureKeyids", keyids, "name",
             wb_delivery_name(delivery), "version", wb_delivery_version(delivery), "supplier",
             wb_delivery_supplier(delivery), "site", wb_delivery_site(delivery), "created",
             wb_delivery_created(delivery), "source", wb_delivery_source_type(delivery), "files",
             (json_int_t)wb_delivery_file_count(delivery), "bytes",
             (json_int_t)wb_delivery_total_bytes(delivery), "symlinks",
             (json_int_t)wb_delivery_symlink_count(delivery), "emptyDirectories",
-            (json_int_t)wb_delivery_empty_dir_count(delivery)));
+            (json_int_t)wb_delivery_empty_dir_count(delivery), "supplyChain",
+            wb_delivery_supply_chain(delivery) != NULL, "review",
+            wb_delivery_review(delivery) != NULL));
         goto out;
     }
     {
@@ -99,6 +101,10 @@ static int run(int argc, char **argv)
         field("empty directories:", count);
         for (i = 0; i < wb_delivery_exclude_count(delivery); i++)
             field("excluded:", wb_delivery_exclude(delivery, i));
+        if (wb_delivery_supply_chain(delivery))
+            field("supply chain:", "carried (verify --layout-key checks it)");
+        if (wb_delivery_review(delivery))
+            field("review:", "carried (verify --require-review checks it)");
     }
 out:
     wb_delivery_free(delivery);

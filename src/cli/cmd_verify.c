@@ -28,6 +28,7 @@ static const char usage[] =
     "usage: waybill verify PATH (--waybill FILE | --bundle FILE --log-key VKEY)\n"
     "                      --trust PUB [--trust PUB2 ...]\n"
     "                      [--threshold N] [--layout-key PUB ...] [--threads N]\n"
+    "                      [--require-review [--review-key PUB ...]]\n"
     "                      [--server URL] [--quiet] [--json]\n"
     "\n"
     "Check the waybill's signatures (at least N distinct trusted keys, default\n"
@@ -53,9 +54,50 @@ static const char usage[] =
     "                       supply chain (seal --layout), which is then verified\n"
     "                       again: layout, links, rules, and the delivered files\n"
     "                       equal to the last step's products\n"
+    "      --require-review the waybill must carry a review attestation (seal\n"
+    "                       --review) signed by a --review-key (default: a --trust\n"
+    "                       key), over exactly its files, that passed its redline\n"
+    "      --review-key PUB the reviewer's public key (repeatable; implies\n"
+    "                       --require-review)\n"
     "      --threads N      hashing threads (default: one per core)\n"
     "  -q, --quiet          no progress bar\n"
     "      --json           the verdict and differences as JSON\n";
+
+/* --require-review: the waybill must carry a review attestation, signed by
+ * a --review-key (or, without any, a --trust key), over exactly the
+ * waybill's subjects, that passed its redline. *out gets its predicate. */
+static int verify_review(json_t **out, const wb_delivery *delivery, const cli_list *review_keys,
+                         const wb_keyring *trust, const char *waybill_path)
+{
+    const json_t *carried = wb_delivery_review(delivery);
+    wb_keyring *ring = NULL;
+    wb_envelope *env = NULL;
+    char *text = NULL, *name = NULL;
+    int rc, status;
+
+    if (!carried) {
+        wb_error_set(WB_EVERIFY, "%s: the waybill carries no review attestation (seal --review)",
+                     waybill_path);
+        cli_errorf("%s", wb_error_last());
+        return EXIT_VERIFY;
+    }
+    if (review_keys->count && (status = cli_load_trust(&ring, review_keys, 1, "verify")) != EXIT_OK)
+        return status;
+    if (asprintf(&name, "%s: predicate.review", waybill_path) < 0 ||
+        !(text = json_dumps(carried, JSON_COMPACT))) {
+        free(name);
+        wb_keyring_free(ring);
+        return cli_fail(wb_error_set(WB_ENOMEM, "out of memory"));
+    }
+    if ((rc = wb_envelope_parse(&env, text, strlen(text), name)) == 0)
+        rc = wb_review_attestation_check(out, env, ring ? ring : trust,
+                                         wb_delivery_subjects(delivery), NULL, name);
+    free(text);
+    free(name);
+    wb_envelope_free(env);
+    wb_keyring_free(ring);
+    return rc < 0 ? cli_fail(rc) : EXIT_OK;
+}
 
 /* JSON strings are UTF-8: a name that is not (only found by verify, as an
  * unexpected entry) is given in its escaped display form */
@@ -174,7 +216,14 @@ static int same_waybill(const wb_bundle *bundle, const char *waybill_path, const
 
 static int run(int argc, char **argv)
 {
-    enum { OPT_THREADS = 256, OPT_JSON, OPT_LOG_KEY, OPT_LAYOUT_KEY };
+    enum {
+        OPT_THREADS = 256,
+        OPT_JSON,
+        OPT_LOG_KEY,
+        OPT_LAYOUT_KEY,
+        OPT_REQUIRE_REVIEW,
+        OPT_REVIEW_KEY
+    };
     static const struct option options[] = {
         {"waybill", required_argument, NULL, 'w'},
         {"trust", required_argument, NULL, 't'},
@@ -185,10 +234,14 @@ static int run(int argc, char **argv)
         {"bundle", required_argument, NULL, 'b'},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
         {"layout-key", required_argument, NULL, OPT_LAYOUT_KEY},
+        {"require-review", no_argument, NULL, OPT_REQUIRE_REVIEW},
+        {"review-key", required_argument, NULL, OPT_REVIEW_KEY},
         CLI_HTTP_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
-    cli_list trust = {0}, layout_keys = {0};
+    cli_list trust = {0}, layout_keys = {0}, review_keys = {0};
+    bool require_review = false;
+    json_t *review = NULL;
     size_t chain_steps = 0;
     const char *waybill_path = NULL, *path, *bundle_path = NULL, *log_key_arg = NULL;
     wb_note_verifier *log_key = NULL;
@@ -220,6 +273,13 @@ static int run(int argc, char **argv)
             break;
         case OPT_LAYOUT_KEY:
             cli_list_add(&layout_keys, optarg);
+            break;
+        case OPT_REQUIRE_REVIEW:
+            require_review = true;
+            break;
+        case OPT_REVIEW_KEY:
+            cli_list_add(&review_keys, optarg);
+            require_review = true;
             break;
         case 'w':
             waybill_path = optarg;
@@ -336,6 +396,13 @@ static int run(int argc, char **argv)
                                      "supplyChainVerified", 0, "error", wb_error_last()));
         goto out;
     }
+    if (require_review &&
+        (status = verify_review(&review, delivery, &review_keys, ring, waybill_path)) != EXIT_OK) {
+        if (json)
+            cli_print_json(json_pack("{s:b, s:b, s:b, s:s}", "verified", 0, "signaturesValid", 1,
+                                     "reviewVerified", 0, "error", wb_error_last()));
+        goto out;
+    }
     /* the excludes come from the signed statement, so seal and verify agree */
     opts.nexcludes = wb_delivery_exclude_count(delivery);
     excludes = calloc(opts.nexcludes + 1, sizeof(*excludes));
@@ -366,13 +433,13 @@ static int run(int argc, char **argv)
             if (result->sigs[i].status == WB_DSSE_SIG_VALID)
                 json_array_append_new(signers, json_string(result->sigs[i].keyid));
         rc = cli_print_json(json_pack(
-            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?, s:o?, s:o*}", "verified",
+            "{s:b, s:b, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o, s:o?, s:o?, s:o*, s:O?}", "verified",
             ndiffs == 0, "signaturesValid", 1, "path", path, "name", wb_delivery_name(delivery),
             "version", wb_delivery_version(delivery), "files", (json_int_t)wb_tree_file_count(tree),
             "bytes", (json_int_t)wb_tree_total_bytes(tree), "signers", signers, "differences", list,
             "logIndex", bundle ? json_integer((json_int_t)wb_bundle_index(bundle)) : NULL,
             "logServerTreeSize", current ? json_integer((json_int_t)current->size) : NULL,
-            "supplyChainVerified", layout_keys.count ? json_true() : NULL));
+            "supplyChainVerified", layout_keys.count ? json_true() : NULL, "review", review));
         if (rc != EXIT_OK)
             status = rc;
         goto out;
@@ -415,6 +482,11 @@ static int run(int argc, char **argv)
                    "files are the last step's products\n",
                    chain_steps, chain_steps == 1 ? "" : "s", layout_keys.count,
                    layout_keys.count == 1 ? "" : "s");
+        if (review)
+            printf(
+                "review: verified: reviewed %s, every file, redline %s passed\n",
+                json_string_value(json_object_get(review, "reviewed")),
+                json_string_value(json_object_get(json_object_get(review, "redline"), "policy")));
     }
 out:
     wb_checkpoint_free(bundle_cp);
@@ -431,6 +503,8 @@ out:
     wb_keyring_free(ring);
     cli_list_free(&trust);
     cli_list_free(&layout_keys);
+    cli_list_free(&review_keys);
+    json_decref(review);
     return status;
 }
 

@@ -34,22 +34,20 @@ static const metric v3_metrics[] = {
 };
 
 static const metric v2_metrics[] = {
-    {"AV", "LAN", {0.395, 0.646, 1.0}},
-    {"AC", "HML", {0.35, 0.61, 0.71}},
-    {"Au", "MSN", {0.45, 0.56, 0.704}},
-    {"C", "NPC", {0, 0.275, 0.660}},
-    {"I", "NPC", {0, 0.275, 0.660}},
-    {"A", "NPC", {0, 0.275, 0.660}},
+    {"AV", "LAN", {0.395, 0.646, 1.0}}, {"AC", "HML", {0.35, 0.61, 0.71}},
+    {"Au", "MSN", {0.45, 0.56, 0.704}}, {"C", "NPC", {0, 0.275, 0.660}},
+    {"I", "NPC", {0, 0.275, 0.660}},    {"A", "NPC", {0, 0.275, 0.660}},
 };
 
 /* Temporal and environmental metric names, which may follow the base. */
 static bool optional_metric(const char *name, size_t len, bool v3)
 {
-    static const char *const v3_names[] = {"E",  "RL", "RC", "CR", "IR", "AR", "MAV",
+    static const char *const v3_names[] = {"E",   "RL",  "RC",  "CR", "IR", "AR", "MAV",
                                            "MAC", "MPR", "MUI", "MS", "MC", "MI", "MA"};
     static const char *const v2_names[] = {"E", "RL", "RC", "CDP", "TD", "CR", "IR", "AR"};
     const char *const *names = v3 ? v3_names : v2_names;
-    size_t i, n = v3 ? sizeof(v3_names) / sizeof(v3_names[0]) : sizeof(v2_names) / sizeof(v2_names[0]);
+    size_t i,
+        n = v3 ? sizeof(v3_names) / sizeof(v3_names[0]) : sizeof(v2_names) / sizeof(v2_names[0]);
     for (i = 0; i < n; i++)
         if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
             return true;
@@ -81,8 +79,8 @@ static int parse_metrics(int *idx, const metric *metrics, size_t nmetrics, const
                 continue;
             known = true;
             if (idx[i] >= 0)
-                return wb_error_set(WB_EFORMAT, "CVSS vector \"%s\": metric %s given twice",
-                                    vector, metrics[i].name);
+                return wb_error_set(WB_EFORMAT, "CVSS vector \"%s\": metric %s given twice", vector,
+                                    metrics[i].name);
             if (end - colon != 2 || !(hit = strchr(metrics[i].values, colon[1])) || !colon[1])
                 return wb_error_set(WB_EFORMAT, "CVSS vector \"%s\": %s:%.*s is not a value",
                                     vector, metrics[i].name, (int)(end - colon - 1), colon + 1);
@@ -136,12 +134,15 @@ static double v3_score(const int *m, bool v31)
 
 static double v2_score(const int *m)
 {
-    double impact = 10.41 * (1 - (1 - v2_metrics[3].weights[m[3]]) *
-                                     (1 - v2_metrics[4].weights[m[4]]) *
-                                     (1 - v2_metrics[5].weights[m[5]]));
+    double impact =
+        10.41 * (1 - (1 - v2_metrics[3].weights[m[3]]) * (1 - v2_metrics[4].weights[m[4]]) *
+                         (1 - v2_metrics[5].weights[m[5]]));
     double exploit = 20 * v2_metrics[0].weights[m[0]] * v2_metrics[1].weights[m[1]] *
                      v2_metrics[2].weights[m[2]];
-    double base = (0.6 * impact + 0.4 * exploit - 1.5) * (impact == 0 ? 0 : 1.176);
+    double base;
+    if (impact == 0) /* f(Impact) = 0; and no -0.0 from (x - 1.5) * 0 */
+        return 0;
+    base = (0.6 * impact + 0.4 * exploit - 1.5) * 1.176;
     return round(base * 10.0) / 10.0;
 }
 
@@ -162,8 +163,8 @@ int wb_cvss_severity(wb_severity *out, double *score_out, const char *vector)
             return rc;
         score = v3_score(idx, vector[7] == '1');
     } else if (strncmp(vector, "CVSS:", 5) == 0) {
-        return wb_error_set(WB_EFORMAT, "CVSS vector \"%s\": only versions 2, 3.0 and 3.1 are scored",
-                            vector);
+        return wb_error_set(WB_EFORMAT,
+                            "CVSS vector \"%s\": only versions 2, 3.0 and 3.1 are scored", vector);
     } else {
         v3 = false;
         if (strncmp(vector, "(", 1) == 0)

@@ -492,15 +492,50 @@ static json_t *sarif_rule(const wb_review_rule *rule)
                      props);
 }
 
+/* A vulnerability's component, fixed version (under `fixed_key`) and
+ * aliases, where the finding has them. */
+static void add_component_fields(json_t *o, const wb_finding *f, const char *fixed_key)
+{
+    size_t i;
+    if (!o)
+        return;
+    if (f->component)
+        json_object_set_new(o, "component", json_string(f->component));
+    if (f->fixed)
+        json_object_set_new(o, fixed_key, json_string(f->fixed));
+    if (f->n_aliases) {
+        json_t *aliases = json_array();
+        for (i = 0; i < f->n_aliases; i++)
+            json_array_append_new(aliases, json_string(f->aliases[i]));
+        json_object_set_new(o, "aliases", aliases);
+    }
+}
+
+json_t *wb_finding_json(const wb_finding *f)
+{
+    json_t *o;
+    if (!f)
+        return NULL;
+    o = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "kind", wb_finding_kind_name(f->kind), "severity",
+                  wb_severity_name(f->severity), "ruleId", f->rule_id, "message", f->message,
+                  "path", f->path);
+    if (o && f->line)
+        json_object_set_new(o, "line", json_integer((json_int_t)f->line));
+    if (o && f->column)
+        json_object_set_new(o, "column", json_integer((json_int_t)f->column));
+    add_component_fields(o, f, "fixed");
+    return o;
+}
+
 static json_t *sarif_result(const wb_review *review, const wb_finding *f, bool *failed)
 {
     json_t *result, *props, *location, *region;
     size_t i;
     char *uri;
 
-    result = json_pack("{s:s, s:s, s:{s:s}}", "ruleId", f->rule_id, "level",
-                       sarif_level(f->severity), "message", "text",
-                       f->message && f->message[0] ? f->message : f->rule_id);
+    result =
+        json_pack("{s:s, s:s, s:{s:s}}", "ruleId", f->rule_id, "level", sarif_level(f->severity),
+                  "message", "text", f->message && f->message[0] ? f->message : f->rule_id);
     for (i = 0; result && i < review->nrules; i++)
         if (review->rules[i].kind == f->kind && strcmp(review->rules[i].id, f->rule_id) == 0) {
             json_object_set_new(result, "ruleIndex", json_integer((json_int_t)i));
@@ -524,16 +559,7 @@ static json_t *sarif_result(const wb_review *review, const wb_finding *f, bool *
     }
     props = json_pack("{s:s, s:s}", "kind", kind_names[f->kind], "severity",
                       wb_severity_name(f->severity));
-    if (f->component)
-        json_object_set_new(props, "component", json_string(f->component));
-    if (f->fixed)
-        json_object_set_new(props, "fixedVersion", json_string(f->fixed));
-    if (f->n_aliases) {
-        json_t *aliases = json_array();
-        for (i = 0; i < f->n_aliases; i++)
-            json_array_append_new(aliases, json_string(f->aliases[i]));
-        json_object_set_new(props, "aliases", aliases);
-    }
+    add_component_fields(props, f, "fixedVersion");
     json_object_set_new(result, "properties", props);
     if (!result || !props)
         *failed = true;
@@ -558,24 +584,21 @@ int wb_review_write_sarif(char **out, size_t *out_len, const wb_review *review,
         if (json_array_append_new(rules, sarif_rule(&review->rules[i])) < 0)
             failed = true;
     for (i = 0; i < review->count; i++)
-        if (json_array_append_new(results, sarif_result(review, &review->findings[i], &failed)) <
-            0)
+        if (json_array_append_new(results, sarif_result(review, &review->findings[i], &failed)) < 0)
             failed = true;
     for (i = 0; i < review->nnotes; i++)
         json_array_append_new(notifications, json_pack("{s:{s:s}, s:s}", "message", "text",
                                                        review->notes[i], "level", "note"));
-    run = json_pack("{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:[{s:b, s:o}]}", "tool", "driver",
-                    "name", "waybill", "version",
-                    opts && opts->tool_version ? opts->tool_version : wb_version(),
-                    "informationUri", "https://waybill.dev/", "rules", rules, "results", results,
-                    "invocations", "executionSuccessful", 1, "toolExecutionNotifications",
-                    notifications);
+    run = json_pack(
+        "{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:[{s:b, s:o}]}", "tool", "driver", "name", "waybill",
+        "version", opts && opts->tool_version ? opts->tool_version : wb_version(), "informationUri",
+        "https://waybill.dev/", "rules", rules, "results", results, "invocations",
+        "executionSuccessful", 1, "toolExecutionNotifications", notifications);
     if (run && opts && opts->root_uri)
         json_object_set_new(run, "originalUriBaseIds",
                             json_pack("{s:{s:s}}", "DELIVERY", "uri", opts->root_uri));
-    log = json_pack("{s:s, s:s, s:[o]}", "$schema",
-                    "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0", "runs",
-                    run);
+    log = json_pack("{s:s, s:s, s:[o]}", "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
+                    "version", "2.1.0", "runs", run);
     if (!log || failed) {
         json_decref(log);
         return wb_error_set(WB_ENOMEM, "out of memory");
@@ -634,10 +657,9 @@ static json_t *review_predicate(const wb_review *review, const wb_review_attesta
         return NULL;
     }
     pred = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s, s:I}, s:o, s:o, s:I, s:I}",
-                     "delivery", review->name, "reviewed", when, "reviewer", "tool",
-                     "waybill", "version",
-                     info->tool_version ? info->tool_version : wb_version(), "keyids", keyids,
-                     "redline", "policy", redline, "result", crossed ? "fail" : "pass",
+                     "delivery", review->name, "reviewed", when, "reviewer", "tool", "waybill",
+                     "version", info->tool_version ? info->tool_version : wb_version(), "keyids",
+                     keyids, "redline", "policy", redline, "result", crossed ? "fail" : "pass",
                      "findingsOverRedline", (json_int_t)crossed, "counts", counts, "ruleSets", sets,
                      "findings", (json_int_t)review->count, "notes",
                      (json_int_t)wb_review_note_count(review));
@@ -679,5 +701,180 @@ int wb_review_statement(char **out, size_t *out_len, const wb_review *review, co
     if (rc == 0)
         rc = wb_buf_detach(&b, out, out_len);
     wb_buf_free(&b);
+    return rc;
+}
+
+/* --- checking an attestation --- */
+
+typedef struct {
+    const char *name;
+    const char *sha256;
+} subject_ref;
+
+static int subject_ref_cmp(const void *a, const void *b)
+{
+    return strcmp(((const subject_ref *)a)->name, ((const subject_ref *)b)->name);
+}
+
+/* The subjects as a sorted array; WB_EFORMAT naming `what` when one is
+ * not {name, digest.sha256} strings. */
+static int subject_refs(subject_ref **out, const json_t *subjects, const char *what)
+{
+    size_t i, n = json_array_size(subjects);
+    subject_ref *refs;
+    *out = NULL;
+    if (!json_is_array(subjects))
+        return wb_error_set(WB_EFORMAT, "%s: subject is not a list", what);
+    if (!(refs = wb_calloc(n ? n : 1, sizeof(*refs))))
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        const json_t *s = json_array_get(subjects, i);
+        refs[i].name = json_string_value(json_object_get(s, "name"));
+        refs[i].sha256 = json_string_value(json_object_get(json_object_get(s, "digest"), "sha256"));
+        if (!refs[i].name || !refs[i].sha256) {
+            wb_free(refs);
+            return wb_error_set(WB_EFORMAT, "%s: subject %zu lacks a name or digest.sha256", what,
+                                i);
+        }
+    }
+    qsort(refs, n, sizeof(*refs), subject_ref_cmp);
+    *out = refs;
+    return 0;
+}
+
+/* The regular files of `tree` as sorted subject references; the hex
+ * digests go into *hex_out (wb_free()). */
+static int tree_refs(subject_ref **out, char **hex_out, size_t *n_out, const wb_tree *tree)
+{
+    size_t i, n = 0, count = wb_tree_count(tree);
+    subject_ref *refs;
+    char *hex;
+    *out = NULL;
+    *hex_out = NULL;
+    refs = wb_calloc(count ? count : 1, sizeof(*refs));
+    hex = wb_calloc(count ? count : 1, 2 * WB_SHA256_LEN + 1);
+    if (!refs || !hex) {
+        wb_free(refs);
+        wb_free(hex);
+        return wb_error_set(WB_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < count; i++) {
+        const wb_tree_entry *e = wb_tree_get(tree, i);
+        if (e->type != WB_TREE_FILE)
+            continue;
+        wb_hex_encode(hex + n * (2 * WB_SHA256_LEN + 1), e->sha256, WB_SHA256_LEN);
+        refs[n].name = e->path;
+        refs[n].sha256 = hex + n * (2 * WB_SHA256_LEN + 1);
+        n++;
+    }
+    qsort(refs, n, sizeof(*refs), subject_ref_cmp);
+    *out = refs;
+    *hex_out = hex;
+    *n_out = n;
+    return 0;
+}
+
+/* 0 when the reviewed subjects name the same files with the same digests
+ * as the sealed ones (`subjects`, or else the files of `tree`). */
+static int same_subjects(const json_t *reviewed, const json_t *subjects, const wb_tree *tree,
+                         const char *name)
+{
+    subject_ref *a = NULL, *b = NULL;
+    char *hex = NULL;
+    size_t na = json_array_size(reviewed), nb = 0, i = 0, j = 0;
+    int rc;
+
+    if ((rc = subject_refs(&a, reviewed, name)) < 0)
+        goto out;
+    if (subjects) {
+        nb = json_array_size(subjects);
+        rc = subject_refs(&b, subjects, "the waybill");
+    } else {
+        rc = tree_refs(&b, &hex, &nb, tree);
+    }
+    if (rc < 0)
+        goto out;
+    while (i < na || j < nb) {
+        int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].name, b[j].name);
+        if (c < 0) {
+            rc = wb_error_set(WB_EVERIFY, "%s: reviewed %s, which the delivery does not hold", name,
+                              a[i].name);
+            goto out;
+        }
+        if (c > 0) {
+            rc = wb_error_set(WB_EVERIFY, "%s: %s was not reviewed", name, b[j].name);
+            goto out;
+        }
+        if (strlen(a[i].sha256) != strlen(b[j].sha256) ||
+            !wb_digest_equal(a[i].sha256, b[j].sha256, strlen(a[i].sha256))) {
+            rc = wb_error_set(WB_EVERIFY, "%s: %s was reviewed with other content (sha256 %s)",
+                              name, b[j].name, a[i].sha256);
+            goto out;
+        }
+        if (i + 1 < na && strcmp(a[i].name, a[i + 1].name) == 0) {
+            rc = wb_error_set(WB_EFORMAT, "%s: subject %s appears twice", name, a[i].name);
+            goto out;
+        }
+        i++;
+        j++;
+    }
+    rc = 0;
+out:
+    wb_free(a);
+    wb_free(b);
+    wb_free(hex);
+    return rc;
+}
+
+int wb_review_attestation_check(json_t **predicate_out, const wb_envelope *env,
+                                const wb_keyring *ring, const json_t *subjects, const wb_tree *tree,
+                                const char *name)
+{
+    const unsigned char *payload;
+    size_t len;
+    json_t *st = NULL, *pred;
+    const char *result;
+    int rc;
+
+    if (predicate_out)
+        *predicate_out = NULL;
+    if (!env || !ring || (!subjects && !tree) || !name)
+        return wb_error_set(WB_EINVAL, "wb_review_attestation_check: NULL argument");
+    if (strcmp(wb_envelope_payload_type(env), WB_INTOTO_PAYLOAD_TYPE) != 0)
+        return wb_error_set(WB_EFORMAT, "%s: payloadType is %s, not %s", name,
+                            wb_envelope_payload_type(env), WB_INTOTO_PAYLOAD_TYPE);
+    if ((rc = wb_dsse_verify(NULL, env, ring, 1)) < 0)
+        return wb_error_prefix(rc, "%s: ", name);
+    payload = wb_envelope_payload(env, &len);
+    if ((rc = wb_json_parse(&st, (const char *)payload, len, name)) < 0)
+        return rc;
+    pred = json_object_get(st, "predicate");
+    if (!json_is_string(json_object_get(st, "_type")) ||
+        strcmp(json_string_value(json_object_get(st, "_type")), WB_STATEMENT_TYPE) != 0 ||
+        !json_is_string(json_object_get(st, "predicateType")) ||
+        strcmp(json_string_value(json_object_get(st, "predicateType")), WB_REVIEW_PREDICATE_TYPE) !=
+            0 ||
+        !json_is_object(pred)) {
+        rc = wb_error_set(WB_EFORMAT, "%s: not an in-toto Statement with predicateType %s", name,
+                          WB_REVIEW_PREDICATE_TYPE);
+        goto out;
+    }
+    if ((rc = same_subjects(json_object_get(st, "subject"), subjects, tree, name)) < 0)
+        goto out;
+    result = json_string_value(json_object_get(json_object_get(pred, "redline"), "result"));
+    if (!result || strcmp(result, "pass") != 0) {
+        rc = wb_error_set(
+            WB_EVERIFY, "%s: the review %s its redline (%s)", name,
+            result ? "did not pass" : "records no verdict on",
+            json_string_value(json_object_get(json_object_get(pred, "redline"), "policy"))
+                ? json_string_value(json_object_get(json_object_get(pred, "redline"), "policy"))
+                : "no policy");
+        goto out;
+    }
+    if (predicate_out)
+        *predicate_out = json_incref(pred);
+    rc = 0;
+out:
+    json_decref(st);
     return rc;
 }

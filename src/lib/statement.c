@@ -61,6 +61,18 @@ static const char *source_type_name(wb_tree_source source)
     }
 }
 
+/* ,"NAME":VALUE with VALUE compact, keys sorted; -1 on allocation failure */
+static int put_json_field(wb_buf *b, const char *name, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text)
+        return -1;
+    wb_buf_printf(b, ",\"%s\":", name);
+    wb_buf_puts(b, text);
+    free(text);
+    return 0;
+}
+
 int wb_buf_statement_head(wb_buf *b, const wb_tree *tree)
 {
     size_t i, n = wb_tree_count(tree);
@@ -184,14 +196,9 @@ int wb_delivery_statement(char **out, size_t *out_len, const wb_tree *tree,
             goto nomem;
     }
     wb_buf_putc(&b, ']');
-    if (info->supply_chain) {
-        char *chain = json_dumps(info->supply_chain, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!chain)
-            goto nomem;
-        wb_buf_puts(&b, ",\"supplyChain\":");
-        wb_buf_puts(&b, chain);
-        free(chain);
-    }
+    if ((info->supply_chain && put_json_field(&b, "supplyChain", info->supply_chain) < 0) ||
+        (info->review && put_json_field(&b, "review", info->review) < 0))
+        goto nomem;
     wb_buf_puts(&b, "}}\n");
     if (b.failed)
         goto nomem;
@@ -530,6 +537,11 @@ size_t wb_delivery_exclude_count(const wb_delivery *d)
 const json_t *wb_delivery_supply_chain(const wb_delivery *d)
 {
     return d ? json_object_get(json_object_get(d->root, "predicate"), "supplyChain") : NULL;
+}
+
+const json_t *wb_delivery_review(const wb_delivery *d)
+{
+    return d ? json_object_get(json_object_get(d->root, "predicate"), "review") : NULL;
 }
 
 const json_t *wb_delivery_subjects(const wb_delivery *d)

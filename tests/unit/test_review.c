@@ -42,12 +42,13 @@ static void test_cvss_scores(void **state)
         {"CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N", 3.1, WB_SEVERITY_LOW},
         {"CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:N", 0.0, WB_SEVERITY_NONE},
         /* temporal metrics follow the base and leave its score alone */
-        {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C", 9.8,
-         WB_SEVERITY_CRITICAL},
+        {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C", 9.8, WB_SEVERITY_CRITICAL},
         {"AV:N/AC:L/Au:N/C:P/I:P/A:P", 7.5, WB_SEVERITY_HIGH},
         {"AV:N/AC:M/Au:N/C:N/I:P/A:N", 4.3, WB_SEVERITY_MEDIUM},
         {"AV:N/AC:L/Au:N/C:C/I:C/A:C", 10.0, WB_SEVERITY_HIGH}, /* v2 has no critical */
         {"AV:L/AC:L/Au:N/C:P/I:N/A:N", 2.1, WB_SEVERITY_LOW},
+        /* no impact: 0, not -0 (found by the ae-cvss-calculator interop) */
+        {"AV:N/AC:L/Au:N/C:N/I:N/A:N", 0.0, WB_SEVERITY_NONE},
     };
     size_t i;
     (void)state;
@@ -56,9 +57,9 @@ static void test_cvss_scores(void **state)
         double score = -1;
         if (wb_cvss_severity(&sev, &score, cases[i].vector) != 0)
             fail_msg("%s: %s", cases[i].vector, wb_error_last());
-        if (fabs(score - cases[i].score) > 1e-9 || sev != cases[i].severity)
-            fail_msg("%s: %.1f %s, expected %.1f %s", cases[i].vector, score,
-                     wb_severity_name(sev), cases[i].score, wb_severity_name(cases[i].severity));
+        if (fabs(score - cases[i].score) > 1e-9 || signbit(score) || sev != cases[i].severity)
+            fail_msg("%s: %.1f %s, expected %.1f %s", cases[i].vector, score, wb_severity_name(sev),
+                     cases[i].score, wb_severity_name(cases[i].severity));
     }
 }
 
@@ -66,8 +67,8 @@ static void test_cvss_refused(void **state)
 {
     wb_severity sev;
     (void)state;
-    expect_error(wb_cvss_severity(&sev, NULL,
-                                  "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+    expect_error(wb_cvss_severity(
+                     &sev, NULL, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
                  WB_EFORMAT, "only versions 2, 3.0 and 3.1");
     expect_error(wb_cvss_severity(&sev, NULL, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H"),
                  WB_EFORMAT, "base metric A missing");
@@ -115,12 +116,8 @@ static void test_redline(void **state)
 static void add(wb_review *r, wb_finding_kind kind, wb_severity sev, const char *rule,
                 const char *path, size_t line)
 {
-    wb_finding f = {.kind = kind,
-                    .severity = sev,
-                    .rule_id = rule,
-                    .message = "m",
-                    .path = path,
-                    .line = line};
+    wb_finding f = {
+        .kind = kind, .severity = sev, .rule_id = rule, .message = "m", .path = path, .line = line};
     assert_int_equal(wb_review_add(r, &f), 0);
 }
 
@@ -204,9 +201,9 @@ static void test_sarif(void **state)
     assert_int_equal(json_array_size(results), 5);
     res = json_array_get(results, 0);
     assert_string_equal(json_string_value(json_object_get(res, "level")), "error");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(res, "properties"),
-                                                          "fixedVersion")),
-                        "1.0.1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(res, "properties"), "fixedVersion")),
+        "1.0.1");
     /* the secret at "b/config ini": its URI is percent-encoded, with a line */
     res = json_array_get(results, 3);
     assert_int_equal(json_integer_value(json_object_get(res, "ruleIndex")), 0);
@@ -214,16 +211,15 @@ static void test_sarif(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(loc, "artifactLocation"), "uri")),
         "b/config%20ini");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(loc, "region"),
-                                                        "startLine")),
-                     2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(loc, "region"), "startLine")), 2);
     res = json_array_get(results, 4);
     assert_string_equal(json_string_value(json_object_get(res, "level")), "warning");
     assert_null(json_object_get(res, "ruleIndex")); /* its rule was not listed */
-    assert_int_equal(json_array_size(json_object_get(
-                         json_array_get(json_object_get(run, "invocations"), 0),
-                         "toolExecutionNotifications")),
-                     1);
+    assert_int_equal(
+        json_array_size(json_object_get(json_array_get(json_object_get(run, "invocations"), 0),
+                                        "toolExecutionNotifications")),
+        1);
     json_decref(log);
     wb_free(text);
     wb_review_free(r);
@@ -271,15 +267,13 @@ static void test_statement(void **state)
             "sha256")),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     pred = json_object_get(st, "predicate");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(pred, "redline"),
-                                                          "result")),
-                        "fail");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(pred, "redline"), "result")), "fail");
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(json_object_get(pred, "counts"), "secret"), "high")),
                      3);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(pred, "sbom"),
-                                                        "components")),
-                     7);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(pred, "sbom"), "components")), 7);
     assert_string_equal(json_string_value(json_object_get(pred, "reviewed")),
                         "2023-11-14T22:13:20Z");
     assert_int_equal(json_array_size(json_object_get(pred, "ruleSets")), 1);
