@@ -4,8 +4,9 @@
  * option tables; then a scan of a small fixed root filesystem with what
  * parses.
  *
- * The root filesystem is made once per process in a temporary directory
- * (removed at exit): an sshd_config with an Include and a drop-in, a
+ * The root filesystem is made once, as $TMPDIR/wb-fuzz-baseline-fixture-1,
+ * shared by the processes of a campaign and left for the next one: an
+ * sshd_config with an Include and a drop-in, a
  * shadow file with an empty password, an inetd.conf, login.defs, an
  * xinetd service, a private key 0644, a setuid file, a world-writable
  * directory and a small ELF header. It is hashed once.
@@ -61,12 +62,18 @@ static const unsigned char elf_header[64] = {0x7f, 'E', 'L',      'F',         2
 static const char *const dirs[] = {
     "etc", "etc/ssh", "etc/ssh/sshd_config.d", "etc/xinetd.d", "usr", "usr/bin", "tmp", "srv"};
 
-static void cleanup(void)
+static void free_tree(void)
+{
+    wb_tree_free(tree);
+    tree = NULL;
+}
+
+/* remove the fixture at `base` */
+static void cleanup_files(void)
 {
     size_t i;
     char path[512];
 
-    wb_tree_free(tree);
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", base, files[i].path);
         unlink(path);
@@ -110,9 +117,24 @@ static void setup(void)
             chmod(path, files[i].mode) < 0)
             abort();
     }
+    /* One fixture for every process of a campaign: libFuzzer's fork mode
+     * ends its children with _exit(), so a directory per process would be
+     * left behind, hundreds of them. The fixture is made whole in a fresh
+     * directory and renamed into place; when another process got there
+     * first (the rename fails), ours is removed and theirs used. */
+    snprintf(path, sizeof(path), "%s/wb-fuzz-baseline-fixture-1", tmp && *tmp ? tmp : "/tmp");
+    if (strlen(path) >= sizeof(base))
+        abort();
+    if (rename(base, path) != 0) {
+        struct stat st;
+        cleanup_files();
+        if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+            abort();
+    }
+    memcpy(base, path, strlen(path) + 1);
     if (wb_tree_hash(&tree, base, NULL) != 0)
         abort();
-    atexit(cleanup);
+    atexit(free_tree);
 }
 
 static bool known_rule(const wb_baseline_rules *rules, const char *id)

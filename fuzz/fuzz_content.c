@@ -4,9 +4,10 @@
  * threads (secrets and YARA on each member's bytes, digests looked up
  * after the walk).
  *
- * Each input is written to a file named in.tar in a private temporary
- * directory (the name makes it an archive; libarchive detects gzip, xz,
- * zstd, bzip2 and zip by content) and scanned twice, with one thread and
+ * Each input is written to $TMPDIR/wb-fuzz-content/in-PID.tar (the name
+ * makes it an archive; libarchive detects gzip, xz, zstd, bzip2 and zip
+ * by content; the file is removed after each input, as libFuzzer's fork
+ * mode ends its children with _exit()) and scanned twice, with one thread and
  * with three, with the default secret rules, two YARA rules and a
  * bad-digest list. Checks, each an abort():
  *  - both scans give the same verdict; failures are format, limit or I/O
@@ -16,10 +17,12 @@
  *    of the tree, secret findings have a line and column from 1;
  *  - the scanned counts never exceed the tree's files and bytes.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -42,13 +45,19 @@ static void setup(void)
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  abc\n";
     size_t len;
     const char *text = wb_secret_rules_default_text(&len);
-    char dir[] = "/tmp/fuzz-content-XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    char dir[200];
+    struct stat st;
 
     if (wb_secret_rules_parse(&secret_rules, text, len, "default") != 0 ||
         wb_malware_rules_compile_string(&yara_rules, rules, "fuzz") != 0 ||
-        wb_bad_digests_parse(&bad, list, sizeof(list) - 1, "fuzz list") != 0 || !mkdtemp(dir))
+        wb_bad_digests_parse(&bad, list, sizeof(list) - 1, "fuzz list") != 0)
         abort();
-    snprintf(archive_path, sizeof(archive_path), "%s/in.tar", dir);
+    snprintf(dir, sizeof(dir), "%s/wb-fuzz-content", tmp && *tmp ? tmp : "/tmp");
+    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid())
+        abort();
+    snprintf(archive_path, sizeof(archive_path), "%s/in-%ld.tar", dir, (long)getpid());
 }
 
 static int scan(wb_content_report **out, unsigned threads)
@@ -128,5 +137,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     wb_content_report_free(one);
     wb_content_report_free(three);
+    unlink(archive_path);
     return 0;
 }
