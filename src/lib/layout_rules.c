@@ -321,15 +321,19 @@ static bool token_matches(const pattern *p, const pat_token *tok, uint32_t c)
     }
 }
 
-static bool pattern_match_cps(const pattern *p, const uint32_t *s, size_t n)
+/* The glob of `p` against n code points: 32-bit ones, or (`ascii`) the
+ * bytes of an ASCII path, which are its code points. */
+static bool pattern_match_seq(const pattern *p, const void *seq, size_t n, bool ascii)
 {
+    const uint32_t *wide = seq;
+    const unsigned char *narrow = seq;
     size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
 
     while (si < n) {
         if (pi < p->ntoks && p->toks[pi].kind == TOK_STAR) {
             star = pi++;
             mark = si;
-        } else if (pi < p->ntoks && token_matches(p, &p->toks[pi], s[si])) {
+        } else if (pi < p->ntoks && token_matches(p, &p->toks[pi], ascii ? narrow[si] : wide[si])) {
             pi++;
             si++;
         } else if (star != SIZE_MAX) {
@@ -351,34 +355,9 @@ static int pattern_match(const pattern *p, const char *path)
     int rc = decode_cps(&cps, &n, path, strlen(path));
     if (rc < 0)
         return rc;
-    rc = pattern_match_cps(p, cps, n) ? 1 : 0;
+    rc = pattern_match_seq(p, cps, n, false) ? 1 : 0;
     wb_free(cps);
     return rc;
-}
-
-/* pattern_match_cps() for an ASCII path, whose bytes are its code points. */
-static bool pattern_match_ascii(const pattern *p, const char *path, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)path;
-    size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
-
-    while (si < n) {
-        if (pi < p->ntoks && p->toks[pi].kind == TOK_STAR) {
-            star = pi++;
-            mark = si;
-        } else if (pi < p->ntoks && token_matches(p, &p->toks[pi], s[si])) {
-            pi++;
-            si++;
-        } else if (star != SIZE_MAX) {
-            pi = star + 1;
-            si = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (pi < p->ntoks && p->toks[pi].kind == TOK_STAR)
-        pi++;
-    return pi == p->ntoks;
 }
 
 int wb_layout_fnmatch(const char *pattern_text, const char *path)
@@ -601,7 +580,7 @@ static int pattern_match_artifact(const pattern *p, const char *path, size_t len
     if (p->ntoks == 1 && p->toks[0].kind == TOK_STAR)
         return 1;
     if (is_ascii(path, len))
-        return pattern_match_ascii(p, path, len) ? 1 : 0;
+        return pattern_match_seq(p, path, len, true) ? 1 : 0;
     return pattern_match(p, path);
 }
 
