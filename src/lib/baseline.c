@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "baseline_internal.h"
+#include "tree_internal.h"
 #include "secrets_internal.h"
 
 /* bounds on scans */
@@ -768,30 +769,15 @@ static const char *archive_member_error(void *source)
     return s ? s : "archive read error";
 }
 
-/* The member name as the tree spells it: "./" and empty or "."
- * components dropped. False for names the tree would have refused. */
+/* The member name as the tree spells it (tree.c's own rule); false for
+ * names the tree would have refused, and for the archive's root. */
 static bool member_path(wb_buf *out, const char *name)
 {
-    const char *p = name;
-
-    out->len = 0;
-    if (!name || name[0] == '/')
+    if (wb_tree_member_path(out, name) < 0) {
+        wb_error_clear();
         return false;
-    while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t len = slash ? (size_t)(slash - p) : strlen(p);
-        if (len == 2 && p[0] == '.' && p[1] == '.')
-            return false;
-        if (len > 0 && !(len == 1 && p[0] == '.')) {
-            if (out->len)
-                wb_buf_putc(out, '/');
-            wb_buf_append(out, p, len);
-        }
-        p += len;
-        if (*p == '/')
-            p++;
     }
-    return wb_buf_putc(out, '\0') == 0 && (out->len--, out->len > 0);
+    return out->len > 0;
 }
 
 static int scan_archive(scan *sc)

@@ -1005,9 +1005,7 @@ static int tree_new(wb_tree **out, wb_tree_source source)
     return 0;
 }
 
-/* Normalise an archive member name into `out`; refuse escapes. An empty
- * result means the archive's root. */
-static int normalise_member(wb_buf *out, const char *name)
+int wb_tree_member_path(wb_buf *out, const char *name)
 {
     const char *p = name;
     out->len = 0;
@@ -1507,7 +1505,7 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
         }
         if (!hardlink)
             hardlink = archive_entry_hardlink(ae);
-        if ((rc = normalise_member(&name, member)) < 0)
+        if ((rc = wb_tree_member_path(&name, member)) < 0)
             goto fail_member;
         if (name.len == 0)
             continue;
@@ -1526,7 +1524,7 @@ static int hash_archive(wb_tree *tree, const char *path, const wb_tree_options *
         dest = skip ? shadow : tree;
         if (hardlink) {
             const wb_tree_entry *target;
-            if ((rc = normalise_member(&link, hardlink)) < 0)
+            if ((rc = wb_tree_member_path(&link, hardlink)) < 0)
                 goto fail_member;
             target = index_find(&files, link.data);
             if (!target) {

@@ -37,4 +37,10 @@ typedef struct {
 int wb_tree_hash_hooked(wb_tree **out, const char *path, const wb_tree_options *opts,
                         const wb_tree_hook *hook, void *payload);
 
+/* An archive member's name as the tree spells it, into `out`: "./" and
+ * empty or "." components dropped. WB_EFORMAT (message naming it) for an
+ * absolute name, a ".." component or no name; an empty result is the
+ * archive's root. */
+int wb_tree_member_path(wb_buf *out, const char *name);
+
 #endif
