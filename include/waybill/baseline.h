@@ -21,9 +21,9 @@
  * fallback).
  *
  * A scan does not stop at a file it cannot read: the file is noted
- * (wb_baseline_report_note) and the scan goes on. (One exception for now:
- * a file of a directory that can no longer be opened at all, removed or
- * replaced since the tree was hashed, ends the walk with WB_EIO.)
+ * (wb_baseline_report_note) and the scan goes on; so is a file of a
+ * directory that can no longer be opened (removed or replaced since the
+ * tree was hashed).
  */
 #ifndef WAYBILL_BASELINE_H
 #define WAYBILL_BASELINE_H
@@ -110,9 +110,13 @@ WB_EXTERN const wb_baseline_finding *wb_baseline_report_get(const wb_baseline_re
                                                             size_t i);
 /* Files the scan could not fully check (unreadable, too large, changed
  * since hashed), one line each ("usr/bin/big: larger than 64 MiB, ELF
- * checks skipped"), in path order. Borrowed. */
+ * checks skipped"), in path order. Borrowed. At most
+ * WB_BASELINE_MAX_NOTES are kept; wb_baseline_report_notes_dropped()
+ * counts the others (which are kept depends on timing). */
+#define WB_BASELINE_MAX_NOTES 1000
 WB_EXTERN size_t wb_baseline_report_note_count(const wb_baseline_report *report);
 WB_EXTERN const char *wb_baseline_report_note(const wb_baseline_report *report, size_t i);
+WB_EXTERN uint64_t wb_baseline_report_notes_dropped(const wb_baseline_report *report);
 WB_EXTERN void wb_baseline_report_free(wb_baseline_report *report);
 
 /* --- ELF hardening, on one file's bytes --- */

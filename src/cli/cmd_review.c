@@ -564,6 +564,13 @@ static int stage_content(review_ctx *ctx)
     for (i = 0; i < wb_content_note_count(ctx->content); i++)
         if ((rc = wb_review_note(ctx->review, wb_content_note_at(ctx->content, i))) < 0)
             return cli_fail(rc);
+    if (wb_content_notes_dropped(ctx->content)) {
+        char line[128];
+        snprintf(line, sizeof(line), "%llu more notes of the walk not kept",
+                 (unsigned long long)wb_content_notes_dropped(ctx->content));
+        if ((rc = wb_review_note(ctx->review, line)) < 0)
+            return cli_fail(rc);
+    }
     if (ctx->secret_rules &&
         (status = add_secret_findings(ctx, wb_content_secrets(ctx->content))) != EXIT_OK)
         return status;
@@ -593,6 +600,12 @@ static int stage_baseline(review_ctx *ctx)
         return cli_fail(rc);
     for (i = 0; i < wb_baseline_report_note_count(report) && rc == 0; i++)
         rc = wb_review_note(ctx->review, wb_baseline_report_note(report, i));
+    if (rc == 0 && wb_baseline_report_notes_dropped(report)) {
+        char line[128];
+        snprintf(line, sizeof(line), "baseline: %llu more notes not kept",
+                 (unsigned long long)wb_baseline_report_notes_dropped(report));
+        rc = wb_review_note(ctx->review, line);
+    }
     for (i = 0; i < wb_baseline_report_count(report) && rc == 0; i++) {
         const wb_baseline_finding *b = wb_baseline_report_get(report, i);
         wb_finding f = {.kind = WB_FINDING_BASELINE,

@@ -99,6 +99,11 @@ size_t wb_baseline_report_note_count(const wb_baseline_report *report)
     return report ? report->nnotes : 0;
 }
 
+uint64_t wb_baseline_report_notes_dropped(const wb_baseline_report *report)
+{
+    return report ? report->notes_dropped : 0;
+}
+
 const char *wb_baseline_report_note(const wb_baseline_report *report, size_t i)
 {
     return report && i < report->nnotes ? report->notes[i] : NULL;
@@ -205,6 +210,12 @@ static void add_note(scan *sc, char *note)
     pthread_mutex_lock(&sc->lock);
     if (!note)
         goto fail;
+    if (report->nnotes >= WB_BASELINE_MAX_NOTES) {
+        report->notes_dropped++;
+        pthread_mutex_unlock(&sc->lock);
+        wb_free(note);
+        return;
+    }
     if (report->nnotes == report->notes_cap) {
         size_t cap = report->notes_cap ? report->notes_cap * 2 : 8;
         char **grown = wb_reallocarray(report->notes, cap, sizeof(*grown));

@@ -115,6 +115,7 @@ struct wb_baseline_report {
     size_t count, cap;
     char **notes;
     size_t nnotes, notes_cap;
+    uint64_t notes_dropped; /* beyond WB_BASELINE_MAX_NOTES */
 };
 
 /* fnmatch(3) without FNM_PATHNAME: '*' matches '/' too */

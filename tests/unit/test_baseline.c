@@ -498,6 +498,27 @@ static void test_notes_and_bounds(void **state)
     assert_true(wb_baseline_report_count(report) > 5);
     wb_baseline_report_free(report);
     wb_tree_free(tree);
+
+    /* notes are bounded: 1,100 ELF files over a 4-byte bound give 1,000
+     * notes and count the other 100 */
+    {
+        const char *many = new_dir("many-notes");
+        char name[64];
+        int i;
+        put_dir(many, "bin", 0755);
+        for (i = 0; i < 1100; i++) {
+            snprintf(name, sizeof(name), "bin/elf%04d", i);
+            put_text(many, name, "\177ELF: a header of 52 bytes or more, never read past its 4",
+                     0755);
+        }
+        opts.max_elf_size = 4;
+        assert_int_equal(wb_tree_hash(&tree, many, NULL), 0);
+        assert_int_equal(wb_baseline_scan(&report, rules, many, tree, &opts), 0);
+        assert_int_equal(wb_baseline_report_note_count(report), WB_BASELINE_MAX_NOTES);
+        assert_int_equal(wb_baseline_report_notes_dropped(report), 100);
+        wb_baseline_report_free(report);
+        wb_tree_free(tree);
+    }
     wb_baseline_rules_free(rules);
 }
 
