@@ -15,10 +15,13 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -233,4 +236,54 @@ const char *wb_pseudo_fs_of(int fd, const char *name, bool mount_point)
         (unsigned long)sfs.f_type == 0x01021994UL)
         kind = "devtmpfs";
     return kind;
+}
+
+int wb_open_beneath(int root, const char *rel, int flags)
+{
+    static atomic_bool no_openat2;
+    struct open_how how;
+    char *copy, *component, *save = NULL;
+    int fd, dir;
+
+    if (!atomic_load(&no_openat2)) {
+        memset(&how, 0, sizeof(how));
+        how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW);
+        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+        if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+            return fd;
+        atomic_store(&no_openat2, true);
+    }
+    /* one component at a time; walker-made paths hold no "." or ".." */
+    copy = wb_strdup(rel);
+    if (!copy) {
+        errno = ENOMEM;
+        return -1;
+    }
+    dir = dup(root);
+    fd = -1;
+    for (component = strtok_r(copy, "/", &save); component && dir >= 0;) {
+        char *next = strtok_r(NULL, "/", &save);
+        if (strcmp(component, "..") == 0 || strcmp(component, ".") == 0) {
+            errno = EXDEV;
+            break;
+        }
+        if (!next) {
+            fd = openat(dir, component, flags | O_CLOEXEC | O_NOFOLLOW);
+            break;
+        }
+        {
+            int sub = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            close(dir);
+            dir = sub;
+        }
+        component = next;
+    }
+    if (dir >= 0) {
+        int saved = errno;
+        close(dir);
+        errno = saved;
+    }
+    wb_free(copy);
+    return fd;
 }

@@ -91,6 +91,14 @@ int wb_read_fd(char **out, size_t *out_len, int fd, const char *path, size_t max
  * with the message set. */
 int wb_open_read(const char *path);
 
+/* Open `rel` (a relative '/'-separated path) beneath the directory open at
+ * `root` with `flags` (O_CLOEXEC and O_NOFOLLOW are added), following no
+ * symbolic link and never leaving `root`: openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), or, where the kernel lacks
+ * it, one O_NOFOLLOW openat per component ("." and ".." refused with
+ * EXDEV). The descriptor, or -1 with errno set. */
+int wb_open_beneath(int root, const char *rel, int flags);
+
 /* write() all `len` bytes, again after EINTR and short writes; 0 or -1
  * with errno set. */
 int wb_write_all(int fd, const void *data, size_t len);

@@ -5,18 +5,15 @@
  * The tree is already walked and sorted, so the work list is simply its
  * entries: each thread takes the next index from an atomic counter, which
  * balances large and small files without a queue. Files are opened
- * relative to the root with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)
- * (falling back to openat with O_NOFOLLOW component by component where
- * openat2 is missing), so a symbolic link planted after hashing cannot make
- * a scanner read outside the tree.
+ * beneath the root with wb_open_beneath() (fileio.c, the tree walker's
+ * own), so a symbolic link planted after hashing cannot make a scanner
+ * read outside the tree.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "secrets_internal.h"
@@ -35,53 +32,6 @@ typedef struct {
     int error_code; /* the first error, under lock */
     char *error_message;
 } pool;
-
-static int open_beneath(int root, const char *rel)
-{
-    static atomic_bool no_openat2;
-    struct open_how how;
-    char *copy, *component, *save = NULL;
-    int fd = -1, dir;
-
-    if (!atomic_load(&no_openat2)) {
-        memset(&how, 0, sizeof(how));
-        how.flags = (uint64_t)(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
-        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
-        if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-            return fd;
-        atomic_store(&no_openat2, true);
-    }
-    copy = wb_strdup(rel);
-    if (!copy) {
-        errno = ENOMEM;
-        return -1;
-    }
-    dir = dup(root);
-    for (component = strtok_r(copy, "/", &save); component && dir >= 0;) {
-        char *next = strtok_r(NULL, "/", &save);
-        int sub;
-        if (strcmp(component, "..") == 0 || strcmp(component, ".") == 0) {
-            errno = EXDEV;
-            break;
-        }
-        if (!next) {
-            fd = openat(dir, component, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
-            break;
-        }
-        sub = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        close(dir);
-        dir = sub;
-        component = next;
-    }
-    if (dir >= 0) {
-        int saved = errno;
-        close(dir);
-        errno = saved;
-    }
-    wb_free(copy);
-    return fd;
-}
 
 static void record_error(pool *p, int code)
 {
@@ -115,7 +65,7 @@ static void *run_worker(void *arg)
         if (wb_tree_get_source(p->tree) == WB_TREE_SOURCE_FILE)
             fd = open(p->root, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
         else
-            fd = open_beneath(p->root_fd, entry->path);
+            fd = wb_open_beneath(p->root_fd, entry->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) {
             rc = wb_error_set(WB_EIO, "%s/%s: %s", p->root, entry->path, strerror(errno));
             if (p->callbacks->on_open_error &&

@@ -3,7 +3,7 @@
  *
  * Directories. The walker (the calling thread) reads directories one at a
  * time and records what it finds; regular files go through a bounded queue
- * to one hashing thread per core. Every open goes through open_beneath():
+ * to one hashing thread per core. Every open goes through wb_open_beneath() (fileio.c):
  * openat2() with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS relative to the root,
  * so a path that is swapped for a symlink or a ".." trick between the walk
  * and the hashing fails instead of escaping the tree (where openat2 is
@@ -43,7 +43,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <locale.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -51,7 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -451,57 +449,6 @@ static void queue_close(run_state *run)
     pthread_mutex_unlock(&run->lock);
 }
 
-/* Open `rel` beneath `root` without following any symlink, or fail. */
-static int open_beneath(int root, const char *rel, int flags)
-{
-    static atomic_bool no_openat2;
-    struct open_how how;
-    char *copy, *component, *save = NULL;
-    int fd, dir;
-
-    if (!atomic_load(&no_openat2)) {
-        memset(&how, 0, sizeof(how));
-        how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW);
-        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
-        if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-            return fd;
-        atomic_store(&no_openat2, true);
-    }
-    /* one component at a time; walker-made paths hold no "." or ".." */
-    copy = wb_strdup(rel);
-    if (!copy) {
-        errno = ENOMEM;
-        return -1;
-    }
-    dir = dup(root);
-    fd = -1;
-    for (component = strtok_r(copy, "/", &save); component && dir >= 0;) {
-        char *next = strtok_r(NULL, "/", &save);
-        if (strcmp(component, "..") == 0 || strcmp(component, ".") == 0) {
-            errno = EXDEV;
-            break;
-        }
-        if (!next) {
-            fd = openat(dir, component, flags | O_CLOEXEC | O_NOFOLLOW);
-            break;
-        }
-        {
-            int sub = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            close(dir);
-            dir = sub;
-        }
-        component = next;
-    }
-    if (dir >= 0) {
-        int saved = errno;
-        close(dir);
-        errno = saved;
-    }
-    wb_free(copy);
-    return fd;
-}
-
 static const char *after_path(const char *message, const char *path)
 {
     size_t n = strlen(path);
@@ -591,7 +538,7 @@ static void *hash_worker(void *arg)
         uint64_t bytes = 0;
         size_t len = 0;
         int whole = 0, rc;
-        int fd = open_beneath(run->root_fd, entry->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        int fd = wb_open_beneath(run->root_fd, entry->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) {
             /* a live system changes under the walk: nothing outside the
              * tree is ever opened, and the review goes on */
@@ -737,7 +684,7 @@ static int walk_directory(run_state *run)
         DIR *dir;
         int dfd;
 
-        dfd = item.path[0] ? open_beneath(run->root_fd, item.path, O_RDONLY | O_DIRECTORY)
+        dfd = item.path[0] ? wb_open_beneath(run->root_fd, item.path, O_RDONLY | O_DIRECTORY)
                            : dup(run->root_fd);
         if (dfd < 0) {
             if (run->opts->tolerate_unreadable) {
