@@ -1748,6 +1748,26 @@ bad:
                         name, text);
 }
 
+/* WB_EFORMAT naming the first field of `obj` not among `known` ("NAME:
+ * WHATunknown field"), else 0: a misspelt field is refused, not ignored. */
+static int known_fields(const json_t *obj, const char *const *known, size_t nknown,
+                        const char *what, const char *name)
+{
+    const char *field;
+    json_t *v;
+    size_t i;
+
+    json_object_foreach((json_t *)obj, field, v)
+    {
+        bool ok = false;
+        for (i = 0; i < nknown && !ok; i++)
+            ok = strcmp(field, known[i]) == 0;
+        if (!ok)
+            return wb_error_set(WB_EFORMAT, "%s: %sunknown field \"%s\"", name, what, field);
+    }
+    return 0;
+}
+
 static int step_of(json_t **out, const json_t *desc, json_t *keys, const char *base_dir,
                    const char *name)
 {
@@ -1759,18 +1779,11 @@ static int step_of(json_t **out, const json_t *desc, json_t *keys, const char *b
                                         "expected_command"};
     const json_t *functionaries = json_object_get(desc, "functionaries"), *f, *v;
     json_t *step = NULL, *pubkeys = NULL, *rules_m = NULL, *rules_p = NULL, *command = NULL;
-    const char *field;
     size_t i;
     int rc = 0;
 
-    json_object_foreach((json_t *)desc, field, v)
-    {
-        bool ok = false;
-        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            ok = ok || strcmp(field, known[i]) == 0;
-        if (!ok)
-            return wb_error_set(WB_EFORMAT, "%s: step: unknown field \"%s\"", name, field);
-    }
+    if ((rc = known_fields(desc, known, sizeof(known) / sizeof(known[0]), "step: ", name)) < 0)
+        return rc;
     if (!json_is_string(json_object_get(desc, "name")))
         return wb_error_set(WB_EFORMAT, "%s: a step needs a \"name\"", name);
     if (!json_is_array(functionaries) || json_array_size(functionaries) == 0)
@@ -1846,19 +1859,12 @@ out:
 static int inspection_of(json_t **out, const json_t *desc, const char *name)
 {
     static const char *const known[] = {"name", "run", "expected_materials", "expected_products"};
-    json_t *inspection = NULL, *rules_m = NULL, *rules_p = NULL, *run = NULL, *v;
-    const char *field;
-    size_t i;
+    json_t *inspection = NULL, *rules_m = NULL, *rules_p = NULL, *run = NULL;
     int rc = 0;
 
-    json_object_foreach((json_t *)desc, field, v)
-    {
-        bool ok = false;
-        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            ok = ok || strcmp(field, known[i]) == 0;
-        if (!ok)
-            return wb_error_set(WB_EFORMAT, "%s: inspection: unknown field \"%s\"", name, field);
-    }
+    if ((rc = known_fields(desc, known, sizeof(known) / sizeof(known[0]), "inspection: ", name)) <
+        0)
+        return rc;
     if (!json_is_string(json_object_get(desc, "name")) || !json_object_get(desc, "run"))
         return wb_error_set(WB_EFORMAT, "%s: an inspection needs a \"name\" and a \"run\"", name);
     if (!(run = words_of(json_object_get(desc, "run"), "run", name)) ||
@@ -1887,7 +1893,6 @@ int wb_layout_from_description(json_t **out, const json_t *description, const ch
     json_t *layout = NULL, *keys = NULL, *steps = NULL, *inspect = NULL, *item = NULL;
     json_t *model = NULL;
     const json_t *list, *v;
-    const char *field;
     char expires[32];
     wb_metablock_type type;
     size_t i, j;
@@ -1900,14 +1905,8 @@ int wb_layout_from_description(json_t **out, const json_t *description, const ch
         name = "description";
     if (!json_is_object(description))
         return wb_error_set(WB_EFORMAT, "%s: a layout description is a JSON object", name);
-    json_object_foreach((json_t *)description, field, v)
-    {
-        bool ok = false;
-        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            ok = ok || strcmp(field, known[i]) == 0;
-        if (!ok)
-            return wb_error_set(WB_EFORMAT, "%s: unknown field \"%s\"", name, field);
-    }
+    if ((rc = known_fields(description, known, sizeof(known) / sizeof(known[0]), "", name)) < 0)
+        return rc;
     if ((rc = expires_of(expires, sizeof(expires), json_object_get(description, "expires"), now,
                          name)) < 0)
         return rc;
